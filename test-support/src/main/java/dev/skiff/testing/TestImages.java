@@ -1,0 +1,183 @@
+package dev.skiff.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Builds real images and puts them where tests read them: OCI image layouts on disk, and a running
+ * {@link RegistryExtension} through {@code skopeo copy}. Docker-style images are made by {@code tar} and
+ * {@code umoci}, as a user's tool chain would make them.
+ */
+public final class TestImages {
+  /** Media type of the CNCF TAG-Runtime Wasm artifact configuration. */
+  public static final String CNCF_CONFIG = "application/vnd.wasm.config.v0+json";
+  /** Media type of the CNCF Wasm artifact's single layer. */
+  public static final String CNCF_LAYER = "application/wasm";
+
+  private TestImages() {}
+
+  /**
+   * Writes an OCI image layout in {@code dir} holding a CNCF Wasm artifact of {@code wasm}, tagged
+   * {@code tag} through the {@code org.opencontainers.image.ref.name} annotation.
+   *
+   * @return the manifest digest
+   */
+  public static String ociLayout(Path dir, String tag, Path wasm) {
+    try {
+      byte[] module = Files.readAllBytes(wasm);
+      Files.createDirectories(dir.resolve("blobs/sha256"));
+      String layerDigest = writeBlob(dir, module);
+      byte[] config = ("{\"architecture\":\"wasm\",\"os\":\"wasip1\",\"layerDigests\":[\""
+          + layerDigest + "\"]}").getBytes(StandardCharsets.UTF_8);
+      String configDigest = writeBlob(dir, config);
+      byte[] manifest = ("{\"schemaVersion\":2,"
+          + "\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+          + "\"artifactType\":\"" + CNCF_CONFIG + "\","
+          + "\"config\":{\"mediaType\":\"" + CNCF_CONFIG + "\",\"digest\":\"" + configDigest
+          + "\",\"size\":" + config.length + "},"
+          + "\"layers\":[{\"mediaType\":\"" + CNCF_LAYER + "\",\"digest\":\"" + layerDigest
+          + "\",\"size\":" + module.length + ",\"annotations\":{\"org.opencontainers.image.title\":\""
+          + wasm.getFileName() + "\"}}]}").getBytes(StandardCharsets.UTF_8);
+      String manifestDigest = writeBlob(dir, manifest);
+      Files.writeString(dir.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
+      Files.writeString(dir.resolve("index.json"), "{\"schemaVersion\":2,"
+          + "\"mediaType\":\"application/vnd.oci.image.index.v1+json\","
+          + "\"manifests\":[{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+          + "\"digest\":\"" + manifestDigest + "\",\"size\":" + manifest.length
+          + ",\"annotations\":{\"org.opencontainers.image.ref.name\":\"" + tag + "\"}}]}");
+      return manifestDigest;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Pushes {@code wasm} to the registry as a CNCF Wasm artifact ({@code skopeo copy} from an OCI layout).
+   *
+   * @param repoAndTag for example {@code "tools/hello:1.0"}
+   * @return the manifest digest the registry reports
+   */
+  public static String pushCncfArtifact(RegistryExtension registry, String repoAndTag, Path wasm) {
+    Path layout = tempDir("skiff-cncf-");
+    try {
+      ociLayout(layout, "t", wasm);
+      return copyToRegistry(registry, "oci:" + layout + ":t", repoAndTag, false);
+    } finally {
+      RegistryExtension.deleteTree(layout);
+    }
+  }
+
+  /**
+   * Pushes a Docker-style {@code wasi/wasm} image: one tar+gzip layer (GNU tar, then {@code umoci raw
+   * add-layer}) holding {@code wasm} at {@code entrypoint} plus {@code extraFiles} (image path to bytes),
+   * config {@code os=wasi}, {@code architecture=wasm}, {@code Entrypoint=[entrypoint]}.
+   *
+   * @param dockerV2s2 push as Docker schema2 ({@code skopeo --format v2s2}) instead of OCI
+   * @return the manifest digest the registry reports
+   */
+  public static String pushWasiImage(RegistryExtension registry, String repoAndTag, Path wasm,
+      String entrypoint, Map<String, byte[]> extraFiles, boolean dockerV2s2) {
+    Path work = tempDir("skiff-image-");
+    try {
+      Path layout = wasiImageLayout(work, wasm, entrypoint, extraFiles);
+      return copyToRegistry(registry, "oci:" + layout + ":t", repoAndTag, dockerV2s2);
+    } finally {
+      RegistryExtension.deleteTree(work);
+    }
+  }
+
+  /**
+   * Builds, under {@code work}, an OCI layout tagged {@code t} with a Docker-style {@code wasi/wasm}
+   * image made by GNU tar and umoci (see {@link #pushWasiImage}).
+   *
+   * @return the layout folder
+   */
+  public static Path wasiImageLayout(Path work, Path wasm, String entrypoint,
+      Map<String, byte[]> extraFiles) {
+    try {
+      Path root = Files.createDirectories(work.resolve("rootfs"));
+      Path module = root.resolve(stripSlash(entrypoint));
+      Files.createDirectories(module.getParent());
+      Files.copy(wasm, module);
+      for (Map.Entry<String, byte[]> file : extraFiles.entrySet()) {
+        Path target = root.resolve(stripSlash(file.getKey()));
+        Files.createDirectories(target.getParent());
+        Files.write(target, file.getValue());
+      }
+      List<String> tar = new ArrayList<>(List.of("tar", "--sort=name", "--owner=0", "--group=0",
+          "--numeric-owner", "--mtime=@0", "-C", root.toString(), "-cf",
+          work.resolve("layer.tar").toString()));
+      try (var top = Files.list(root)) {
+        top.map(p -> p.getFileName().toString()).sorted().forEach(tar::add);
+      }
+      Tools.run(work, tar.toArray(String[]::new));
+      Path layout = work.resolve("layout");
+      Tools.run(work, "umoci", "init", "--layout", layout.toString());
+      Tools.run(work, "umoci", "new", "--image", layout + ":t");
+      Tools.run(work, "umoci", "raw", "add-layer", "--image", layout + ":t",
+          work.resolve("layer.tar").toString());
+      Tools.run(work, "umoci", "config", "--image", layout + ":t", "--os", "wasi",
+          "--architecture", "wasm", "--config.entrypoint", entrypoint);
+      return layout;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Copies {@code source} (any skopeo transport reference) to {@code repoAndTag} in the registry.
+   *
+   * @return the manifest digest the registry reports
+   */
+  public static String copyToRegistry(RegistryExtension registry, String source, String repoAndTag,
+      boolean dockerV2s2) {
+    List<String> cmd = new ArrayList<>(List.of("skopeo", "copy", "--quiet",
+        "--insecure-policy", "--dest-tls-verify=false"));
+    registry.username().ifPresent(u ->
+        cmd.addAll(List.of("--dest-creds", u + ":" + registry.password().orElseThrow())));
+    if (dockerV2s2) {
+      cmd.addAll(List.of("--format", "v2s2"));
+    }
+    cmd.add(source);
+    cmd.add("docker://" + registry.host() + "/" + repoAndTag);
+    Tools.run(null, cmd.toArray(String[]::new));
+    int colon = repoAndTag.lastIndexOf(':');
+    return registry.manifestDigest(repoAndTag.substring(0, colon), repoAndTag.substring(colon + 1));
+  }
+
+  /** {@code sha256:<hex>} of {@code bytes}. */
+  public static String sha256(byte[] bytes) {
+    try {
+      return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (NoSuchAlgorithmException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  private static String writeBlob(Path layout, byte[] content) throws IOException {
+    String digest = sha256(content);
+    Files.write(layout.resolve("blobs/sha256").resolve(digest.substring("sha256:".length())), content);
+    return digest;
+  }
+
+  private static String stripSlash(String path) {
+    return path.startsWith("/") ? path.substring(1) : path;
+  }
+
+  private static Path tempDir(String prefix) {
+    try {
+      return Files.createTempDirectory(prefix);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
