@@ -1,0 +1,16 @@
+package dev.skiff;
+
+/** A configured limit was exceeded, such as a module whose initial memory is above the memory cap. */
+public final class LimitExceededException extends SkiffException {
+  private static final long serialVersionUID = 1L;
+
+  /** Creates the exception with a message that says what failed and what to do. */
+  public LimitExceededException(String message) {
+    super(message);
+  }
+
+  /** Creates the exception with a message and the failure that caused it. */
+  public LimitExceededException(String message, Throwable cause) {
+    super(message, cause);
+  }
+}

@@ -1,0 +1,213 @@
+package dev.skiff;
+
+import com.dylibso.chicory.wasm.ChicoryException;
+import com.dylibso.chicory.wasm.MalformedException;
+import com.dylibso.chicory.wasm.Parser;
+import com.dylibso.chicory.wasm.WasmModule;
+import dev.skiff.internal.CompiledCodeCache;
+import dev.skiff.internal.GuestThreads;
+import dev.skiff.internal.LoadedModule;
+import dev.skiff.internal.Versions;
+import dev.skiff.oci.OciClient;
+import dev.skiff.oci.OciException;
+import dev.skiff.oci.PullListener;
+import dev.skiff.oci.PullPolicy;
+import dev.skiff.oci.PulledModule;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * The entry point: pulls Wasm modules from OCI registries, layouts, archives or files and runs them on
+ * Chicory, sandboxed by WASI capabilities the caller grants. One instance per application; it is
+ * thread-safe and shares downloads, parsed modules and compiled code between all its artifacts.
+ *
+ * <pre>{@code
+ * try (Skiff skiff = Skiff.builder().pullPolicy(PullPolicy.IF_NOT_PRESENT).build()) {
+ *   WasmArtifact app = skiff.pull("registry.example.com/tools/hello:1.2");
+ *   RunResult r = app.runner().args("--name", "x").stdout(Output.capture(1 << 20)).run();
+ *   System.out.println(r.exitCode() + ": " + r.stdoutText());
+ * }
+ * }</pre>
+ */
+public final class Skiff implements AutoCloseable {
+  private static final int MODULE_CACHE_ENTRIES = 64;
+
+  private final OciClient oci;
+  private final Engine engine;
+  private final CompiledCodeCache diskCache;
+  private final GuestThreads threads = new GuestThreads();
+  private final ExecutorService compilerThread;
+  private final Map<String, LoadedModule> modules =
+      new LinkedHashMap<>(16, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, LoadedModule> eldest) {
+          return size() > MODULE_CACHE_ENTRIES;
+        }
+      };
+
+  private Skiff(Builder b) {
+    OciClient.Builder ociBuilder = b.oci;
+    this.oci = ociBuilder.build();
+    this.engine = b.engine;
+    this.diskCache = b.compiledCodeCache
+        ? new CompiledCodeCache(oci.store().root(), Versions.compiledCodeNamespace())
+        : null;
+    this.compilerThread = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "skiff-compiler");
+      t.setDaemon(true);
+      t.setPriority(Thread.MIN_PRIORITY);
+      return t;
+    });
+  }
+
+  /** A builder with the defaults: the user's cache folder as store, IF_NOT_PRESENT, {@link Engine#AUTO}. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Resolves, downloads (as the pull policy allows), verifies and parses the module named by
+   * {@code source}: a registry reference ({@code registry.example.com/tools/hello:1.2},
+   * {@code ...@sha256:...}), {@code oci:DIR[:TAG]}, {@code oci-archive:FILE[:TAG]},
+   * {@code docker-archive:FILE[:TAG]}, or a path to a {@code .wasm} file.
+   *
+   * @throws RegistryException the registry refused or could not be reached, or offline and missing
+   * @throws ArtifactException the image holds no single usable preview1 module
+   * @throws InvalidModuleException the bytes are not a valid module
+   */
+  public WasmArtifact pull(String source) {
+    Objects.requireNonNull(source, "source");
+    PulledModule pulled;
+    try {
+      pulled = oci.pull(source);
+    } catch (OciException e) {
+      throw Errors.fromOci(e);
+    }
+    return new WasmArtifact(pulled, load(pulled), threads, engine);
+  }
+
+  /**
+   * Pushes a {@code .wasm} file to a registry as a CNCF Wasm artifact and returns the manifest digest.
+   */
+  public String push(Path wasmFile, String reference) {
+    try {
+      return oci.push(wasmFile, reference);
+    } catch (OciException e) {
+      throw Errors.fromOci(e);
+    }
+  }
+
+  /** The OCI client underneath, for inspection and store maintenance. */
+  public OciClient oci() {
+    return oci;
+  }
+
+  private LoadedModule load(PulledModule pulled) {
+    String digest = pulled.moduleDigest();
+    synchronized (modules) {
+      LoadedModule cached = modules.get(digest);
+      if (cached != null) {
+        return cached;
+      }
+    }
+    WasmModule module = parse(pulled);
+    LoadedModule loaded = new LoadedModule(module, digest, diskCache, compilerThread);
+    synchronized (modules) {
+      return modules.computeIfAbsent(digest, d -> loaded);
+    }
+  }
+
+  private static WasmModule parse(PulledModule pulled) {
+    try (InputStream in = Files.newInputStream(pulled.modulePath())) {
+      return Parser.parse(in);
+    } catch (IOException e) {
+      throw new StoreException("Cannot read the module of " + pulled.source() + " from "
+          + pulled.modulePath() + ": " + e.getMessage(), e);
+    } catch (MalformedException e) {
+      throw new InvalidModuleException("The module of " + pulled.source()
+          + " is not a valid WebAssembly module: " + e.getMessage(), e);
+    } catch (ChicoryException e) {
+      throw new UnsupportedModuleException("The module of " + pulled.source()
+          + " uses a WebAssembly feature Chicory " + Versions.CHICORY + " cannot run: " + e.getMessage(), e);
+    }
+  }
+
+  /** Stops guest threads and the background compiler, and closes the registry client. */
+  @Override
+  public void close() {
+    threads.close();
+    compilerThread.shutdownNow();
+    oci.close();
+  }
+
+  /** Builds a {@link Skiff}. */
+  public static final class Builder {
+    private final OciClient.Builder oci = OciClient.builder();
+    private Engine engine = Engine.AUTO;
+    private boolean compiledCodeCache = true;
+
+    private Builder() {}
+
+    /** The content store folder (default: {@code $XDG_CACHE_HOME/skiff} or {@code ~/.cache/skiff}). */
+    public Builder store(Path dir) {
+      oci.store(dir);
+      return this;
+    }
+
+    /** When to contact registries (default {@link PullPolicy#IF_NOT_PRESENT}). */
+    public Builder pullPolicy(PullPolicy policy) {
+      oci.pullPolicy(policy);
+      return this;
+    }
+
+    /** Allows plain HTTP to this registry host (loopback hosts always are). */
+    public Builder insecureRegistry(String host) {
+      oci.insecureRegistry(host);
+      return this;
+    }
+
+    /** Credentials for one registry; tried after anonymous access is refused. */
+    public Builder credentials(String registry, String username, String password) {
+      oci.credentials(registry, username, password);
+      return this;
+    }
+
+    /** Forces the platform chosen from an image index, for example {@code wasip1/wasm}. */
+    public Builder platform(String platform) {
+      oci.platform(platform);
+      return this;
+    }
+
+    /** Receives pull events, for progress bars. */
+    public Builder listener(PullListener listener) {
+      oci.listener(listener);
+      return this;
+    }
+
+    /** The default execution engine of runners (default {@link Engine#AUTO}). */
+    public Builder engine(Engine engine) {
+      this.engine = Objects.requireNonNull(engine, "engine");
+      return this;
+    }
+
+    /** Whether compiled code is cached on disk beside the store (default true). */
+    public Builder compiledCodeCache(boolean enabled) {
+      this.compiledCodeCache = enabled;
+      return this;
+    }
+
+    /** The configured, thread-safe {@link Skiff}. */
+    public Skiff build() {
+      return new Skiff(this);
+    }
+  }
+}

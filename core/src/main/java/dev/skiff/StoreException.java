@@ -1,0 +1,16 @@
+package dev.skiff;
+
+/** The local content store could not be read or written. */
+public final class StoreException extends SkiffException {
+  private static final long serialVersionUID = 1L;
+
+  /** Creates the exception with a message that says what failed and what to do. */
+  public StoreException(String message) {
+    super(message);
+  }
+
+  /** Creates the exception with a message and the failure that caused it. */
+  public StoreException(String message, Throwable cause) {
+    super(message, cause);
+  }
+}

@@ -1,0 +1,67 @@
+package dev.skiff.internal;
+
+import com.dylibso.chicory.compiler.Cache;
+import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+/**
+ * Chicory's compiled-code {@link Cache} on disk, one jar per module digest under a folder named for the
+ * Chicory version and the compiler options, because Chicory keys entries by module digest alone and a
+ * jar from another version or option set must never be loaded. Entries are written to a temporary file
+ * and moved into place atomically, so a concurrent reader (thread or process) sees a whole jar or none.
+ */
+public final class CompiledCodeCache implements Cache {
+  private final Path dir;
+
+  public CompiledCodeCache(Path storeRoot, String namespace) {
+    this.dir = storeRoot.resolve("compiled").resolve(namespace);
+  }
+
+  public Path directory() {
+    return dir;
+  }
+
+  /** Whether an entry for {@code key} is on disk. */
+  public boolean contains(String key) {
+    return Files.isRegularFile(fileFor(key));
+  }
+
+  @Override
+  public byte[] get(String key) throws IOException {
+    try {
+      return Files.readAllBytes(fileFor(key));
+    } catch (NoSuchFileException e) {
+      return null;
+    }
+  }
+
+  @Override
+  public void putIfAbsent(String key, byte[] value) throws IOException {
+    Path target = fileFor(key);
+    if (Files.exists(target)) {
+      return;
+    }
+    Files.createDirectories(dir);
+    Path tmp = Files.createTempFile(dir, ".tmp-", ".jar");
+    try {
+      Files.write(tmp, value);
+      try {
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+      } catch (AtomicMoveNotSupportedException | FileAlreadyExistsException e) {
+        // another writer won the race with identical content
+      }
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  private Path fileFor(String key) {
+    // keys are module digests; keep only safe characters so a key can never name another folder
+    return dir.resolve(key.replaceAll("[^A-Za-z0-9._-]", "_") + ".jar");
+  }
+}

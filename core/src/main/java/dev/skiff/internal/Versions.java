@@ -1,0 +1,36 @@
+package dev.skiff.internal;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.Properties;
+
+/** Versions stamped into the build, used to namespace caches. */
+public final class Versions {
+  public static final String CHICORY;
+  public static final String SKIFF;
+
+  static {
+    Properties p = new Properties();
+    try (InputStream in = Versions.class.getResourceAsStream("versions.properties")) {
+      if (in == null) {
+        throw new IllegalStateException("versions.properties is missing from skiff-core");
+      }
+      p.load(in);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    CHICORY = p.getProperty("chicory");
+    SKIFF = p.getProperty("skiff");
+  }
+
+  private Versions() {}
+
+  /**
+   * The folder name for compiled code: Chicory keys its cache by module digest alone, so the Chicory
+   * version and our compiler options (interpreter fallback SILENT, default class layout) are in the path.
+   */
+  public static String compiledCodeNamespace() {
+    return "chicory-" + CHICORY + "-fallback-silent-v1";
+  }
+}

@@ -1,0 +1,13 @@
+/**
+ * Skiff core: the fluent API that pulls OCI-packaged WebAssembly and runs it on Chicory with WASI
+ * preview1 capabilities granted one by one. Start at {@link dev.skiff.Skiff}.
+ */
+module dev.skiff.core {
+  requires transitive dev.skiff.oci;
+  requires transitive dev.skiff.wasi;
+  requires transitive com.dylibso.chicory.runtime;
+  requires transitive com.dylibso.chicory.wasm;
+  requires com.dylibso.chicory.compiler;
+
+  exports dev.skiff;
+}

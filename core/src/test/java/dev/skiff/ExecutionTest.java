@@ -1,0 +1,170 @@
+package dev.skiff;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.dylibso.chicory.runtime.HostFunction;
+import com.dylibso.chicory.wasm.types.FunctionType;
+import com.dylibso.chicory.wasm.types.ValType;
+import dev.skiff.testing.Fixtures;
+import dev.skiff.wasi.Output;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** Execution behaviour with real compiled guests from local files: limits, traps, linking, typed calls. */
+class ExecutionTest {
+  @TempDir static Path store;
+  static Skiff skiff;
+
+  @BeforeAll
+  static void open() {
+    skiff = Skiff.builder().store(store).build();
+  }
+
+  @AfterAll
+  static void close() {
+    skiff.close();
+  }
+
+  private static WasmArtifact fixture(String name) {
+    return skiff.pull(Fixtures.wasm(name).toString());
+  }
+
+  @ParameterizedTest
+  @EnumSource(Engine.class)
+  void guestThatLoopsForeverIsStoppedByTheTimeout(Engine engine) {
+    long start = System.nanoTime();
+    GuestTimeoutException e = assertThrows(GuestTimeoutException.class, () -> fixture("core/loop.wasm")
+        .runner().engine(engine).limits(l -> l.timeout(Duration.ofMillis(300))).run());
+    assertTrue(e.getMessage().contains("ran longer than its timeout of PT0.3S"), e.getMessage());
+    assertTrue(System.nanoTime() - start < Duration.ofSeconds(20).toNanos());
+  }
+
+  @Test
+  void guestThatGrowsMemoryWithoutEndHitsTheCap() {
+    RunResult r = fixture("core/grow.wasm").runner()
+        .stdout(Output.capture(4096))
+        .limits(l -> l.maxMemory(16L << 20).timeout(Duration.ofSeconds(60)))
+        .run();
+    assertEquals(3, r.exitCode());
+    int mib = Integer.parseInt(r.stdoutText().replaceAll("\\D+", ""));
+    assertTrue(mib >= 10 && mib < 16, r.stdoutText());
+  }
+
+  @Test
+  void initialMemoryAboveTheCapFailsBeforeStarting() {
+    // hello.wasm declares 2 pages (128 KiB) at start; a one-page cap cannot hold it
+    LimitExceededException e = assertThrows(LimitExceededException.class, () ->
+        fixture("hello.wasm").runner().limits(l -> l.maxMemory(65536)).run());
+    assertTrue(e.getMessage().contains("above the cap of 1 pages"), e.getMessage());
+  }
+
+  @Test
+  void trappingGuestGivesATrapWithOutputKept() {
+    GuestTrapException e = assertThrows(GuestTrapException.class, () ->
+        fixture("core/trap.wasm").runner().run());
+    assertTrue(e.getMessage().contains("trapped"), e.getMessage());
+  }
+
+  @Test
+  void nonZeroExitIsAResult() {
+    RunResult r = fixture("hello.wasm").runner().args("--exit=42").run();
+    assertEquals(42, r.exitCode());
+  }
+
+  @Test
+  void missingImportsAreAllListed() {
+    LinkException e = assertThrows(LinkException.class, () -> fixture("core/needs_host.wasm").runner().run());
+    assertEquals(List.of("host.answer (function)", "host.log_number (function)"), e.unresolvedImports());
+  }
+
+  @Test
+  void callerHostFunctionsSitBesideWasi() {
+    AtomicInteger logged = new AtomicInteger();
+    RunResult r = fixture("core/needs_host.wasm").runner()
+        .hostFunctions(
+            new HostFunction("host", "answer", FunctionType.returning(ValType.I32), (inst, args) -> new long[] {42}),
+            new HostFunction("host", "log_number", FunctionType.accepting(ValType.I32), (inst, args) -> {
+              logged.set((int) args[0]);
+              return null;
+            }))
+        .stdout(Output.capture(1024))
+        .run();
+    assertEquals(0, r.exitCode());
+    assertEquals(42, logged.get());
+    assertEquals("host says 42\n", r.stdoutText());
+  }
+
+  @ParameterizedTest
+  @EnumSource(Engine.class)
+  void reactorExportsAreTypedAndInitializeRuns(Engine engine) {
+    try (WasmInstance i = fixture("core/calc.wasm").runner().engine(engine).instantiate()) {
+      assertEquals(1, i.function("initialized").callInt());
+      assertEquals(5, i.function("add").callInt(2, 3));
+      assertEquals(6_000_000_000L, i.function("mul64").callLong(2, 3_000_000_000L));
+      assertEquals(1.25, i.function("half").callDouble(2.5));
+      assertEquals(7.5f, i.function("scale").callFloat(2.5f, 3));
+      assertEquals(832040, i.function("fib").callInt(30));
+      int p = i.function("alloc").callInt(16);
+      i.writeString(p, "hello, wasm");
+      assertEquals(9, i.function("upper").callInt(p, 11));
+      assertEquals("HELLO, WASM", i.readString(p, 11));
+    }
+  }
+
+  @Test
+  void plainModuleWithoutWasi() {
+    try (WasmInstance i = fixture("core/plain.wasm").runner().instantiate()) {
+      assertEquals(1L << 40, i.function("square").callLong(1L << 20));
+      assertEquals(65536, i.memorySize());
+    }
+  }
+
+  @Test
+  void wrongCallsAreMisuse() {
+    try (WasmInstance i = fixture("core/calc.wasm").runner().instantiate()) {
+      IllegalArgumentException missing = assertThrows(IllegalArgumentException.class, () -> i.function("nope"));
+      assertTrue(missing.getMessage().contains("add"), missing.getMessage());
+      assertThrows(IllegalArgumentException.class, () -> i.function("add").callInt(1));
+      assertThrows(IllegalArgumentException.class, () -> i.function("add").callLong(1, 2));
+    }
+  }
+
+  @Test
+  void runOnAReactorSaysWhatToDo() {
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> fixture("core/calc.wasm").runner().run());
+    assertTrue(e.getMessage().contains("use instantiate()"), e.getMessage());
+  }
+
+  @Test
+  void runnersAreSingleUse() {
+    Runner runner = fixture("hello.wasm").runner();
+    runner.run();
+    assertThrows(IllegalStateException.class, runner::run);
+  }
+
+  @Test
+  void invalidModuleIsTyped(@TempDir Path dir) throws Exception {
+    Path bad = dir.resolve("bad.wasm");
+    java.nio.file.Files.write(bad, new byte[] {0, 'a', 's', 'm', 1, 0, 0, 0, 99, 99});
+    SkiffException e = assertThrows(SkiffException.class, () -> skiff.pull(bad.toString()));
+    assertTrue(e instanceof InvalidModuleException || e instanceof ArtifactException, e.toString());
+  }
+
+  @Test
+  void sameModuleIsParsedOnce() {
+    WasmArtifact a = fixture("core/calc.wasm");
+    a.compile();
+    WasmArtifact b = fixture("core/calc.wasm");
+    assertTrue(b.isCompiled(), "a second pull of the same digest shares the compiled module");
+  }
+}

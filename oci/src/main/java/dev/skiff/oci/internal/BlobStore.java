@@ -1,0 +1,474 @@
+package dev.skiff.oci.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.skiff.oci.DigestMismatchException;
+import dev.skiff.oci.OciException;
+import dev.skiff.oci.PullListener;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Stream;
+
+/**
+ * Content-addressed store: {@code blobs/<alg>/<hex>}, written through a temp file that is verified,
+ * fsynced and atomically renamed. Writers of one digest are serialised by an in-process lock plus a file
+ * lock, so threads and processes sharing the store never download the same blob twice at once.
+ */
+public final class BlobStore {
+  private static final System.Logger LOG = System.getLogger("dev.skiff.oci.store");
+  private static final int BUFFER = 1 << 16;
+
+  private final Path root;
+  private final ConcurrentHashMap<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+
+  public BlobStore(Path root) {
+    this.root = root.toAbsolutePath().normalize();
+    try {
+      for (String d : new String[] {"blobs/sha256", "blobs/sha512", "tmp", "locks", "refs", "rootfs"}) {
+        Files.createDirectories(this.root.resolve(d));
+      }
+    } catch (IOException e) {
+      throw new OciException("cannot create the content store at " + this.root + ": " + e.getMessage(), e);
+    }
+  }
+
+  public Path root() {
+    return root;
+  }
+
+  public Path blobPath(String digest) {
+    return root.resolve("blobs").resolve(Digests.algorithm(digest)).resolve(Digests.hex(digest));
+  }
+
+  /** An exclusive lock across threads and processes, for one key (a digest hex or similar). */
+  public AutoCloseable lock(String key) {
+    ReentrantLock jvm = locks.computeIfAbsent(key, k -> new ReentrantLock());
+    jvm.lock();
+    try {
+      FileChannel ch = FileChannel.open(root.resolve("locks").resolve(key + ".lock"),
+          StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      FileLock fl = ch.lock();
+      return () -> {
+        try {
+          fl.release();
+          ch.close();
+        } finally {
+          jvm.unlock();
+        }
+      };
+    } catch (IOException e) {
+      jvm.unlock();
+      throw new OciException("cannot lock " + key + " in the content store " + root + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Reads a stored blob and verifies it; a blob that does not match its name is deleted and null is
+   * returned so the caller fetches it again.
+   */
+  public byte[] readVerified(String digest, long maxBytes) {
+    Path p = blobPath(digest);
+    try {
+      if (Files.size(p) > maxBytes) {
+        deleteCorrupt(digest, "it is larger than " + maxBytes + " bytes");
+        return null;
+      }
+      byte[] bytes = Files.readAllBytes(p);
+      if (!Digests.of(Digests.algorithm(digest), bytes).equals(digest)) {
+        deleteCorrupt(digest, "its content does not match its digest");
+        return null;
+      }
+      touch(p);
+      return bytes;
+    } catch (NoSuchFileException e) {
+      return null;
+    } catch (IOException e) {
+      throw new OciException("cannot read " + digest + " from the content store: " + e.getMessage(), e);
+    }
+  }
+
+  /** Whether the stored blob exists and hashes to its name (streamed; deletes it when it does not). */
+  public boolean verifyStored(String digest, long expectedSize) {
+    Path p = blobPath(digest);
+    try (InputStream in = Files.newInputStream(p)) {
+      if (expectedSize >= 0 && Files.size(p) != expectedSize) {
+        in.close();
+        deleteCorrupt(digest, "its size is not " + expectedSize);
+        return false;
+      }
+      MessageDigest md = Digests.newDigest(Digests.algorithm(digest));
+      byte[] buf = new byte[BUFFER];
+      for (int n; (n = in.read(buf)) > 0; ) {
+        md.update(buf, 0, n);
+      }
+      if (!Digests.format(Digests.algorithm(digest), md).equals(digest)) {
+        in.close();
+        deleteCorrupt(digest, "its content does not match its digest");
+        return false;
+      }
+      touch(p);
+      return true;
+    } catch (NoSuchFileException e) {
+      return false;
+    } catch (IOException e) {
+      throw new OciException("cannot read " + digest + " from the content store: " + e.getMessage(), e);
+    }
+  }
+
+  private void deleteCorrupt(String digest, String why) throws IOException {
+    LOG.log(System.Logger.Level.WARNING, "deleting corrupted blob {0} from {1}: {2}", digest, root, why);
+    Files.deleteIfExists(blobPath(digest));
+  }
+
+  /** Callback that fills a pending blob, e.g. from the network. */
+  @FunctionalInterface
+  public interface Fetcher {
+    void fetch(Pending pending) throws IOException;
+  }
+
+  /**
+   * Returns the verified path of a blob, fetching it under the digest's lock when it is missing or
+   * corrupted. Concurrent callers for one digest wait for the first one and then find it stored.
+   */
+  public Path ensure(String digest, long size, PullListener listener, Fetcher fetcher) {
+    Path p = blobPath(digest);
+    if (Files.exists(p) && verifyStored(digest, size)) {
+      Listeners.cacheHit(listener, digest);
+      return p;
+    }
+    try (AutoCloseable l = lock(Digests.hex(digest))) {
+      if (Files.exists(p) && verifyStored(digest, size)) {
+        Listeners.cacheHit(listener, digest);
+        return p;
+      }
+      try (Pending pending = new Pending(digest, size, listener)) {
+        fetcher.fetch(pending);
+        pending.commit();
+      }
+      Listeners.verified(listener, digest);
+      return p;
+    } catch (OciException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new OciException("cannot store " + digest + " in " + root + ": " + e.getMessage(), e);
+    } catch (Exception e) {
+      throw new OciException("cannot store " + digest + ": " + e, e);
+    }
+  }
+
+  /** Stores bytes under their sha256 digest (idempotent) and returns the digest. */
+  public String put(byte[] bytes) {
+    String digest = Digests.sha256(bytes);
+    putVerified(digest, bytes);
+    return digest;
+  }
+
+  /** Stores bytes already known to hash to {@code digest}. */
+  public void putVerified(String digest, byte[] bytes) {
+    if (Files.exists(blobPath(digest))) {
+      return;
+    }
+    ensure(digest, bytes.length, null, p -> p.write(bytes, 0, bytes.length));
+  }
+
+  /** A blob being written: temp file plus running digest; commit verifies, fsyncs and renames. */
+  public final class Pending implements AutoCloseable {
+    private final String digest;
+    private final long size;
+    private final PullListener listener;
+    private final Path tmp;
+    private final FileChannel ch;
+    private MessageDigest md;
+    private long written;
+    private boolean committed;
+
+    Pending(String digest, long size, PullListener listener) throws IOException {
+      this.digest = digest;
+      this.size = size;
+      this.listener = listener;
+      this.tmp = Files.createTempFile(root.resolve("tmp"), Digests.hex(digest).substring(0, 12) + "-", ".part");
+      this.ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+      this.md = Digests.newDigest(Digests.algorithm(digest));
+    }
+
+    public String digest() {
+      return digest;
+    }
+
+    /** Expected size, or -1 when unknown. */
+    public long size() {
+      return size;
+    }
+
+    /** Bytes written so far; a resumed download continues from here. */
+    public long written() {
+      return written;
+    }
+
+    public void write(byte[] b, int off, int len) throws IOException {
+      if (size >= 0 && written + len > size) {
+        throw new DigestMismatchException(digest, "size>" + size, "blob " + digest + " is larger than the "
+            + size + " bytes its descriptor declares; discarded");
+      }
+      md.update(b, off, len);
+      ByteBuffer bb = ByteBuffer.wrap(b, off, len);
+      while (bb.hasRemaining()) {
+        ch.write(bb);
+      }
+      written += len;
+      Listeners.progress(listener, digest, written, size);
+    }
+
+    /** Copies a whole stream in. */
+    public void writeAll(InputStream in) throws IOException {
+      byte[] buf = new byte[BUFFER];
+      for (int n; (n = in.read(buf)) > 0; ) {
+        write(buf, 0, n);
+      }
+    }
+
+    /** Discards what was written (e.g. a server that ignored a Range request). */
+    public void restart() throws IOException {
+      ch.truncate(0);
+      ch.position(0);
+      md = Digests.newDigest(Digests.algorithm(digest));
+      written = 0;
+    }
+
+    void commit() throws IOException {
+      if (size >= 0 && written != size) {
+        throw new DigestMismatchException(digest, "size=" + written, "blob " + digest + " has " + written
+            + " bytes but its descriptor declares " + size + "; discarded");
+      }
+      String actual = Digests.format(Digests.algorithm(digest), md);
+      if (!actual.equals(digest)) {
+        throw new DigestMismatchException(digest, actual, "blob content hashes to " + actual + ", not " + digest
+            + "; discarded");
+      }
+      ch.force(true);
+      ch.close();
+      Path target = blobPath(digest);
+      try {
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+      } catch (AtomicMoveNotSupportedException e) {
+        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+      }
+      fsyncDir(target.getParent());
+      committed = true;
+    }
+
+    @Override
+    public void close() throws IOException {
+      if (ch.isOpen()) {
+        ch.close();
+      }
+      if (!committed) {
+        Files.deleteIfExists(tmp);
+      }
+    }
+  }
+
+  static void fsyncDir(Path dir) {
+    try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+      d.force(true);
+    } catch (IOException | UnsupportedOperationException ignored) {
+      // Not every file system lets a directory be opened for fsync; the rename itself is still atomic.
+    }
+  }
+
+  private static void touch(Path p) {
+    try {
+      Files.setLastModifiedTime(p, FileTime.from(Instant.now()));
+    } catch (IOException ignored) {
+      // Recency only steers pruning; a read-only store still serves content.
+    }
+  }
+
+  // ---- tag resolutions ----
+
+  private Path refFile(String reference) {
+    return root.resolve("refs").resolve(Digests.hex(Digests.sha256(reference.getBytes(StandardCharsets.UTF_8))) + ".json");
+  }
+
+  public void recordResolution(String reference, String digest) {
+    ObjectNode o = Manifests.JSON.createObjectNode();
+    o.put("reference", reference).put("digest", digest).put("resolvedAt", Instant.now().toString());
+    writeAtomically(refFile(reference), o.toString().getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** A recorded tag resolution: digest and when it was made. */
+  public record Resolution(String reference, String digest, Instant resolvedAt) {}
+
+  public Optional<Resolution> resolution(String reference) {
+    Path f = refFile(reference);
+    try {
+      JsonNode n = Manifests.JSON.readTree(Files.readAllBytes(f));
+      String d = n.path("digest").asText(null);
+      if (!reference.equals(n.path("reference").asText()) || !Digests.isValid(d)) {
+        return Optional.empty();
+      }
+      return Optional.of(new Resolution(reference, d, Instant.parse(n.path("resolvedAt").asText())));
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty(); // a damaged record is a miss, never an error
+    }
+  }
+
+  public void writeAtomically(Path target, byte[] bytes) {
+    try {
+      Path tmp = Files.createTempFile(root.resolve("tmp"), "w-", ".part");
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+        ch.write(ByteBuffer.wrap(bytes));
+        ch.force(true);
+      }
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      throw new OciException("cannot write " + target + ": " + e.getMessage(), e);
+    }
+  }
+
+  // ---- listing, pruning, removal ----
+
+  /** A stored blob or extracted tree. */
+  public record Entry(String digest, String kind, long size, Instant lastUsed, Path path) {}
+
+  public List<Entry> list() {
+    List<Entry> out = new ArrayList<>();
+    for (String alg : new String[] {"sha256", "sha512"}) {
+      try (DirectoryStream<Path> ds = Files.newDirectoryStream(root.resolve("blobs").resolve(alg))) {
+        for (Path p : ds) {
+          BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
+          out.add(new Entry(alg + ":" + p.getFileName(), "blob", a.size(), a.lastModifiedTime().toInstant(), p));
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(root.resolve("rootfs"), "*.json")) {
+      for (Path marker : ds) {
+        String hex = marker.getFileName().toString().replace(".json", "");
+        Path dir = root.resolve("rootfs").resolve(hex);
+        out.add(new Entry("sha256:" + hex, "rootfs", treeSize(dir),
+            Files.getLastModifiedTime(marker).toInstant(), dir));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    out.sort(Comparator.comparing(Entry::lastUsed));
+    return out;
+  }
+
+  static long treeSize(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      return 0;
+    }
+    try (Stream<Path> s = Files.walk(dir)) {
+      return s.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+    }
+  }
+
+  /** Deletes least recently used entries until the total is at most maxBytes; returns bytes freed. */
+  public long prune(long maxBytes) {
+    List<Entry> entries = list();
+    long total = entries.stream().mapToLong(Entry::size).sum();
+    long freed = 0;
+    for (Entry e : entries) {
+      if (total <= maxBytes) {
+        break;
+      }
+      if (remove(e)) {
+        total -= e.size();
+        freed += e.size();
+      }
+    }
+    return freed;
+  }
+
+  public boolean remove(String digest) {
+    boolean any = false;
+    for (Entry e : list()) {
+      if (e.digest().equals(digest)) {
+        any |= remove(e);
+      }
+    }
+    return any;
+  }
+
+  private boolean remove(Entry e) {
+    String hex = Digests.hex(e.digest());
+    try (AutoCloseable l = lock(e.kind().equals("rootfs") ? "rootfs-" + hex : hex)) {
+      if (e.kind().equals("rootfs")) {
+        Files.deleteIfExists(root.resolve("rootfs").resolve(hex + ".json"));
+        deleteTree(e.path());
+        return true;
+      }
+      return Files.deleteIfExists(e.path());
+    } catch (Exception ex) {
+      throw new OciException("cannot remove " + e.digest() + " from " + root + ": " + ex.getMessage(), ex);
+    }
+  }
+
+  public static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    if (!Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      Files.delete(dir);
+      return;
+    }
+    List<Path> all;
+    try (Stream<Path> s = Files.walk(dir)) {
+      all = s.toList();
+    }
+    // Trees are made read-only when complete: make directories writable again before deleting inside them.
+    for (Path p : all) {
+      if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        p.toFile().setWritable(true);
+      }
+    }
+    for (Path p : all.stream().sorted(Comparator.reverseOrder()).toList()) {
+      Files.deleteIfExists(p);
+    }
+  }
+
+  /** Creates a directory for a tree whose content is being prepared; renamed into place when complete. */
+  public Path newTempDir(String prefix) {
+    try {
+      return Files.createTempDirectory(root.resolve("tmp"), prefix);
+    } catch (IOException e) {
+      throw new OciException("cannot create a temporary directory in " + root + ": " + e.getMessage(), e);
+    }
+  }
+
+  static void ignoreExists(Path p) throws IOException {
+    try {
+      Files.createDirectory(p);
+    } catch (FileAlreadyExistsException ignored) {
+      // fine
+    }
+  }
+}

@@ -1,0 +1,90 @@
+package dev.skiff.wasi;
+
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * Where the guest's standard input (fd 0) comes from. A guest closing fd 0 never closes the
+ * host's stream.
+ */
+public sealed interface Stdin permits StdinSpec {
+
+  /**
+   * Returns an empty standard input: every read returns end of file.
+   *
+   * @return a stdin with no data
+   */
+  static Stdin none() {
+    return StdinSpec.NONE;
+  }
+
+  /**
+   * Returns a standard input that serves a copy of these bytes.
+   *
+   * @param data the bytes, copied now
+   * @return a stdin reading the copy
+   */
+  static Stdin bytes(byte[] data) {
+    return new StdinSpec(StdinSpec.Kind.BYTES, Objects.requireNonNull(data, "data").clone(), null, null);
+  }
+
+  /**
+   * Returns a standard input reading the caller's stream, which Skiff never closes.
+   *
+   * @param in the stream
+   * @return a stdin reading {@code in}
+   */
+  static Stdin stream(InputStream in) {
+    return new StdinSpec(StdinSpec.Kind.STREAM, null, Objects.requireNonNull(in, "in"), null);
+  }
+
+  /**
+   * Returns a standard input reading a file, opened when the WASI instance is created and closed
+   * with it.
+   *
+   * @param file the file
+   * @return a stdin reading {@code file}
+   */
+  static Stdin file(Path file) {
+    return new StdinSpec(StdinSpec.Kind.FILE, null, null, Objects.requireNonNull(file, "file"));
+  }
+
+  /**
+   * Returns the host process's standard input ({@link System#in}).
+   *
+   * @return a stdin reading {@code System.in}
+   */
+  static Stdin inherit() {
+    return StdinSpec.INHERIT;
+  }
+}
+
+/** The one implementation of {@link Stdin}; read by {@link WasiPreview1}. */
+final class StdinSpec implements Stdin {
+  enum Kind { NONE, BYTES, STREAM, FILE, INHERIT }
+
+  static final StdinSpec NONE = new StdinSpec(Kind.NONE, null, null, null);
+  static final StdinSpec INHERIT = new StdinSpec(Kind.INHERIT, null, null, null);
+
+  final Kind kind;
+  final byte[] bytes;
+  final InputStream stream;
+  final Path file;
+
+  StdinSpec(Kind kind, byte[] bytes, InputStream stream, Path file) {
+    this.kind = kind;
+    this.bytes = bytes;
+    this.stream = stream;
+    this.file = file;
+  }
+
+  @Override
+  public String toString() {
+    switch (kind) {
+      case BYTES: return "Stdin.bytes(" + bytes.length + " bytes)";
+      case FILE: return "Stdin.file(" + file + ")";
+      default: return "Stdin." + kind.name().toLowerCase(java.util.Locale.ROOT) + "()";
+    }
+  }
+}

@@ -1,0 +1,433 @@
+package dev.skiff.wasi;
+
+import java.nio.channels.ServerSocketChannel;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Random;
+
+/**
+ * The capabilities a guest gets, immutable. Nothing is granted unless asked: no arguments, no
+ * environment, empty stdin, discarded stdout/stderr, no directories, no sockets.
+ *
+ * <pre>{@code
+ * WasiOptions options = WasiOptions.builder()
+ *     .args("app", "--verbose")
+ *     .env("LANG", "C.UTF-8")
+ *     .stdout(Output.capture(1 << 20))
+ *     .preopen("/data", Path.of("/srv/data"), Access.READ_ONLY)
+ *     .build();
+ * }</pre>
+ */
+public final class WasiOptions {
+  /** The default limit on open file descriptors, stdio and preopens included. */
+  public static final int DEFAULT_MAX_OPEN_FILES = 1024;
+
+  private final List<String> args;
+  private final Map<String, String> env;
+  private final boolean inheritEnv;
+  private final Map<String, String> explicitEnv;
+  private final Stdin stdin;
+  private final Output stdout;
+  private final Output stderr;
+  private final List<Preopen> preopens;
+  private final List<ServerSocketChannel> tcpListeners;
+  private final WasiClock realtimeClock;
+  private final WasiClock monotonicClock;
+  private final Random random;
+  private final int maxOpenFiles;
+
+  private WasiOptions(Builder b) {
+    this.args = List.copyOf(b.args);
+    this.inheritEnv = b.inheritEnv;
+    this.explicitEnv = Collections.unmodifiableMap(new LinkedHashMap<>(b.env));
+    Map<String, String> merged = new LinkedHashMap<>();
+    if (b.inheritEnv) {
+      merged.putAll(System.getenv());
+    }
+    merged.putAll(b.env);
+    this.env = Collections.unmodifiableMap(merged);
+    this.stdin = b.stdin;
+    this.stdout = b.stdout;
+    this.stderr = b.stderr;
+    this.preopens = List.copyOf(b.preopens);
+    this.tcpListeners = List.copyOf(b.tcpListeners);
+    this.realtimeClock = b.realtimeClock;
+    this.monotonicClock = b.monotonicClock;
+    this.random = b.random;
+    this.maxOpenFiles = b.maxOpenFiles;
+  }
+
+  /**
+   * Returns a builder with nothing granted.
+   *
+   * @return a new builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Returns a builder starting from these options.
+   *
+   * @return a new builder holding a copy of these options
+   */
+  public Builder newBuilder() {
+    Builder b = new Builder();
+    b.args.addAll(args);
+    b.inheritEnv = inheritEnv;
+    b.env.putAll(explicitEnv);
+    b.stdin = stdin;
+    b.stdout = stdout;
+    b.stderr = stderr;
+    b.preopens.addAll(preopens);
+    b.tcpListeners.addAll(tcpListeners);
+    b.realtimeClock = realtimeClock;
+    b.monotonicClock = monotonicClock;
+    b.random = random;
+    b.maxOpenFiles = maxOpenFiles;
+    return b;
+  }
+
+  /**
+   * Returns the arguments, {@code argv[0]} first.
+   *
+   * @return an unmodifiable list
+   */
+  public List<String> args() {
+    return args;
+  }
+
+  /**
+   * Returns the environment the guest sees: the host's if {@link Builder#inheritEnv()} was asked
+   * (snapshot taken at {@code build()}), overridden by explicit entries.
+   *
+   * @return an unmodifiable map in guest order
+   */
+  public Map<String, String> env() {
+    return env;
+  }
+
+  /**
+   * Returns whether the host environment is inherited.
+   *
+   * @return true if {@link Builder#inheritEnv()} was called
+   */
+  public boolean inheritsEnv() {
+    return inheritEnv;
+  }
+
+  /**
+   * Returns the standard input.
+   *
+   * @return the stdin source
+   */
+  public Stdin stdin() {
+    return stdin;
+  }
+
+  /**
+   * Returns the standard output.
+   *
+   * @return the stdout sink
+   */
+  public Output stdout() {
+    return stdout;
+  }
+
+  /**
+   * Returns the standard error.
+   *
+   * @return the stderr sink
+   */
+  public Output stderr() {
+    return stderr;
+  }
+
+  /**
+   * Returns the preopened directories in fd order (the first is fd 3).
+   *
+   * @return an unmodifiable list
+   */
+  public List<Preopen> preopens() {
+    return preopens;
+  }
+
+  /**
+   * Returns the preopened TCP listeners, numbered after the directories. Skiff never closes them.
+   *
+   * @return an unmodifiable list
+   */
+  public List<ServerSocketChannel> tcpListeners() {
+    return tcpListeners;
+  }
+
+  /**
+   * Returns the realtime clock.
+   *
+   * @return the clock behind {@code CLOCKID_REALTIME}
+   */
+  public WasiClock realtimeClock() {
+    return realtimeClock;
+  }
+
+  /**
+   * Returns the monotonic clock.
+   *
+   * @return the clock behind {@code CLOCKID_MONOTONIC}
+   */
+  public WasiClock monotonicClock() {
+    return monotonicClock;
+  }
+
+  /**
+   * Returns the source of {@code random_get}.
+   *
+   * @return the random source
+   */
+  public Random random() {
+    return random;
+  }
+
+  /**
+   * Returns the limit on open file descriptors.
+   *
+   * @return the limit, stdio and preopens included
+   */
+  public int maxOpenFiles() {
+    return maxOpenFiles;
+  }
+
+  @Override
+  public String toString() {
+    // Environment values may be secrets: print only the names.
+    return "WasiOptions{args=" + args.size() + " entries, env=" + env.keySet() + ", stdin=" + stdin
+        + ", stdout=" + stdout + ", stderr=" + stderr + ", preopens=" + preopens
+        + ", tcpListeners=" + tcpListeners.size() + ", maxOpenFiles=" + maxOpenFiles + "}";
+  }
+
+  /** Collects options; not thread-safe. Setters validate at once. */
+  public static final class Builder {
+    private final List<String> args = new ArrayList<>();
+    private final Map<String, String> env = new LinkedHashMap<>();
+    private boolean inheritEnv;
+    private Stdin stdin = Stdin.none();
+    private Output stdout = Output.discard();
+    private Output stderr = Output.discard();
+    private final List<Preopen> preopens = new ArrayList<>();
+    private final List<ServerSocketChannel> tcpListeners = new ArrayList<>();
+    private WasiClock realtimeClock = WasiClock.systemRealtime();
+    private WasiClock monotonicClock = WasiClock.systemMonotonic();
+    private Random random;
+    private int maxOpenFiles = DEFAULT_MAX_OPEN_FILES;
+
+    private Builder() {}
+
+    /**
+     * Replaces the arguments.
+     *
+     * @param args the arguments, {@code argv[0]} first; none may contain NUL
+     * @return this builder
+     */
+    public Builder args(String... args) {
+      return args(Arrays.asList(Objects.requireNonNull(args, "args")));
+    }
+
+    /**
+     * Replaces the arguments.
+     *
+     * @param args the arguments, {@code argv[0]} first; none may contain NUL
+     * @return this builder
+     */
+    public Builder args(List<String> args) {
+      Objects.requireNonNull(args, "args");
+      List<String> copy = new ArrayList<>(args.size());
+      for (String a : args) {
+        Objects.requireNonNull(a, "args contains null");
+        if (a.indexOf('\0') >= 0) {
+          throw new IllegalArgumentException("an argument contains NUL, which C strings cannot carry");
+        }
+        copy.add(a);
+      }
+      this.args.clear();
+      this.args.addAll(copy);
+      return this;
+    }
+
+    /**
+     * Sets one environment variable, replacing an earlier value.
+     *
+     * @param name non-empty, without {@code '='} or NUL
+     * @param value without NUL
+     * @return this builder
+     */
+    public Builder env(String name, String value) {
+      Objects.requireNonNull(name, "name");
+      Objects.requireNonNull(value, "value");
+      if (name.isEmpty() || name.indexOf('=') >= 0 || name.indexOf('\0') >= 0) {
+        throw new IllegalArgumentException("environment name must be non-empty without '=' or NUL, got \"" + name + "\"");
+      }
+      if (value.indexOf('\0') >= 0) {
+        throw new IllegalArgumentException("value of environment variable " + name + " contains NUL");
+      }
+      env.put(name, value);
+      return this;
+    }
+
+    /**
+     * Sets several environment variables.
+     *
+     * @param vars name to value; see {@link #env(String, String)}
+     * @return this builder
+     */
+    public Builder env(Map<String, String> vars) {
+      Objects.requireNonNull(vars, "vars").forEach(this::env);
+      return this;
+    }
+
+    /**
+     * Passes the host's environment to the guest (explicit entries win).
+     *
+     * @return this builder
+     */
+    public Builder inheritEnv() {
+      this.inheritEnv = true;
+      return this;
+    }
+
+    /**
+     * Sets the standard input.
+     *
+     * @param stdin the source
+     * @return this builder
+     */
+    public Builder stdin(Stdin stdin) {
+      this.stdin = Objects.requireNonNull(stdin, "stdin");
+      return this;
+    }
+
+    /**
+     * Sets the standard output.
+     *
+     * @param stdout the sink
+     * @return this builder
+     */
+    public Builder stdout(Output stdout) {
+      this.stdout = Objects.requireNonNull(stdout, "stdout");
+      return this;
+    }
+
+    /**
+     * Sets the standard error.
+     *
+     * @param stderr the sink
+     * @return this builder
+     */
+    public Builder stderr(Output stderr) {
+      this.stderr = Objects.requireNonNull(stderr, "stderr");
+      return this;
+    }
+
+    /**
+     * Grants a host directory, visible to the guest as {@code guestPath}.
+     *
+     * @param guestPath the name the guest sees, such as {@code "/"}, {@code "/data"} or {@code "."}
+     * @param hostPath an existing directory on any file system
+     * @param access what the guest may do inside
+     * @return this builder
+     */
+    public Builder preopen(String guestPath, Path hostPath, Access access) {
+      preopens.add(new Preopen(guestPath, hostPath, access));
+      return this;
+    }
+
+    /**
+     * Grants a bound TCP listening socket on which the guest may {@code sock_accept}, the way
+     * {@code wasmtime --tcplisten} does. Skiff never closes it; connections it accepts are closed
+     * with the WASI instance.
+     *
+     * @param listener a bound server socket channel
+     * @return this builder
+     */
+    public Builder preopenTcpListener(ServerSocketChannel listener) {
+      Objects.requireNonNull(listener, "listener");
+      if (!listener.isOpen()) {
+        throw new IllegalArgumentException("listener is closed");
+      }
+      tcpListeners.add(listener);
+      return this;
+    }
+
+    /**
+     * Sets the realtime clock (default: the host's wall clock).
+     *
+     * @param clock the clock
+     * @return this builder
+     */
+    public Builder realtimeClock(WasiClock clock) {
+      this.realtimeClock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * Sets the monotonic clock (default: {@link System#nanoTime()}).
+     *
+     * @param clock the clock
+     * @return this builder
+     */
+    public Builder monotonicClock(WasiClock clock) {
+      this.monotonicClock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * Sets the source of {@code random_get} (default: a new {@link SecureRandom}). Pass a seeded
+     * {@link Random} for deterministic tests only.
+     *
+     * @param random the source
+     * @return this builder
+     */
+    public Builder random(Random random) {
+      this.random = Objects.requireNonNull(random, "random");
+      return this;
+    }
+
+    /**
+     * Limits open file descriptors, stdio and preopens included; beyond it {@code path_open} and
+     * {@code sock_accept} fail with {@code EMFILE}.
+     *
+     * @param maxOpenFiles at least 3
+     * @return this builder
+     */
+    public Builder maxOpenFiles(int maxOpenFiles) {
+      if (maxOpenFiles < 3) {
+        throw new IllegalArgumentException("maxOpenFiles must be at least 3 (stdio), got " + maxOpenFiles);
+      }
+      this.maxOpenFiles = maxOpenFiles;
+      return this;
+    }
+
+    /**
+     * Builds the immutable options.
+     *
+     * @return the options
+     * @throws IllegalArgumentException if the preopens and listeners exceed {@code maxOpenFiles}
+     */
+    public WasiOptions build() {
+      if (3 + preopens.size() + tcpListeners.size() > maxOpenFiles) {
+        throw new IllegalArgumentException("maxOpenFiles " + maxOpenFiles + " is below stdio + "
+            + preopens.size() + " preopens + " + tcpListeners.size() + " listeners");
+      }
+      if (random == null) {
+        random = new SecureRandom();
+      }
+      return new WasiOptions(this);
+    }
+  }
+}
