@@ -42,7 +42,7 @@ class EndToEndRegistryTest {
     WasmArtifact app = skiff.pull(registry.host() + "/e2e/cncf:1.0");
     assertEquals(Packaging.CNCF_ARTIFACT, app.image().packaging());
     assertEquals(digest, app.image().manifestDigest().orElseThrow());
-    assertHelloRuns(app, "hello.wasm");
+    assertHelloRuns(app, "cncf.wasm");
   }
 
   @Test

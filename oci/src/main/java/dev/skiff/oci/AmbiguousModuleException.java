@@ -5,6 +5,7 @@ import java.util.List;
 /** Several candidate modules were found and nothing says which one to run; name one explicitly. */
 public class AmbiguousModuleException extends OciException {
   private static final long serialVersionUID = 1L;
+  /** The candidates value, kept when serialized. */
   private final List<String> candidates;
 
   /**

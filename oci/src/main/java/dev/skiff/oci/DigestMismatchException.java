@@ -3,7 +3,9 @@ package dev.skiff.oci;
 /** Content did not hash to the digest (or size) that named it; the bytes were discarded. */
 public class DigestMismatchException extends OciException {
   private static final long serialVersionUID = 1L;
+  /** The expected value, kept when serialized. */
   private final String expected;
+  /** The actual value, kept when serialized. */
   private final String actual;
 
   /**

@@ -3,7 +3,9 @@ package dev.skiff.oci;
 /** An image reference string does not follow the Docker/OCI reference grammar. */
 public class InvalidReferenceException extends IllegalArgumentException {
   private static final long serialVersionUID = 1L;
+  /** The input value, kept when serialized. */
   private final String input;
+  /** The part value, kept when serialized. */
   private final String part;
 
   /**

@@ -5,6 +5,7 @@ import java.util.List;
 /** An image index has no entry for a Wasm platform (or for the platform the caller forced). */
 public class NoMatchingPlatformException extends UnsupportedArtifactException {
   private static final long serialVersionUID = 1L;
+  /** The available value, kept when serialized. */
   private final List<String> available;
 
   /**

@@ -3,6 +3,7 @@ package dev.skiff.oci;
 /** The named image, tag, manifest, blob, layout or file does not exist where it was looked for. */
 public class NotFoundException extends OciException {
   private static final long serialVersionUID = 1L;
+  /** The what value, kept when serialized. */
   private final String what;
 
   /**

@@ -3,6 +3,7 @@ package dev.skiff.oci;
 /** The pull policy forbids network access ({@link PullPolicy#NEVER}) and the store lacks something needed. */
 public class OfflineMissException extends OciException {
   private static final long serialVersionUID = 1L;
+  /** The reference value, kept when serialized. */
   private final String reference;
 
   /**

@@ -5,8 +5,11 @@ import java.util.List;
 /** A registry answered with an error status, or could not be reached after the allowed retries. */
 public class RegistryException extends OciException {
   private static final long serialVersionUID = 1L;
+  /** The registry value, kept when serialized. */
   private final String registry;
+  /** The status value, kept when serialized. */
   private final int status;
+  /** The errorCodes value, kept when serialized. */
   private final List<String> errorCodes;
 
   /**

@@ -36,7 +36,6 @@ import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
 import okhttp3.ResponseBody;
-import okio.BufferedSink;
 
 /**
  * The OCI distribution API over OkHttp: manifests, blobs (streamed, verified, resumed with Range) and
@@ -250,9 +249,10 @@ public final class RegistryClient {
           long start = offset;
           long len = Math.min(chunkSize, size - offset);
           String loc = location;
+          RequestBody chunk = fileSlice(file, start, len);
           try (Response r = execute(host, registry, scopes, "upload of " + digest,
               () -> new Request.Builder().url(loc).header("Content-Range", start + "-" + (start + len - 1))
-                  .patch(fileSlice(file, start, len)))) {
+                  .patch(chunk))) {
             location = location(host, r);
           }
           offset += len;
@@ -264,8 +264,9 @@ public final class RegistryClient {
         }
       }
       HttpUrl put = HttpUrl.get(location).newBuilder().addQueryParameter("digest", digest).build();
+      RequestBody whole = fileSlice(file, 0, size);
       try (Response r = execute(host, registry, scopes, "upload of " + digest,
-          () -> new Request.Builder().url(put).put(fileSlice(file, 0, size)))) {
+          () -> new Request.Builder().url(put).put(whole))) {
         return;
       }
     } catch (IOException e) {
@@ -273,35 +274,21 @@ public final class RegistryClient {
     }
   }
 
-  private static RequestBody fileSlice(Path file, long start, long len) {
-    return new RequestBody() {
-      @Override
-      public MediaType contentType() {
-        return OCTETS;
-      }
-
-      @Override
-      public long contentLength() {
-        return len;
-      }
-
-      @Override
-      public void writeTo(BufferedSink sink) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-          in.skipNBytes(start);
-          byte[] buf = new byte[BUFFER];
-          long left = len;
-          while (left > 0) {
-            int n = in.read(buf, 0, (int) Math.min(buf.length, left));
-            if (n < 0) {
-              throw new java.io.EOFException(file + " shrank during upload");
-            }
-            sink.write(buf, 0, n);
-            left -= n;
-          }
+  /** A chunk is read into memory (bounded by the chunk size); a whole file streams from disk. */
+  private static RequestBody fileSlice(Path file, long start, long len) throws IOException {
+    if (start == 0 && len == Files.size(file)) {
+      return RequestBody.create(file.toFile(), OCTETS);
+    }
+    byte[] chunk = new byte[Math.toIntExact(len)];
+    try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file)) {
+      java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(chunk);
+      while (bb.hasRemaining()) {
+        if (ch.read(bb, start + bb.position()) < 0) {
+          throw new java.io.EOFException(file + " shrank during upload");
         }
       }
-    };
+    }
+    return RequestBody.create(chunk, OCTETS);
   }
 
   private String location(String host, Response r) {

@@ -200,6 +200,11 @@ public abstract class Descriptor {
 
     void close() throws IOException {}
 
+    /** Releases the sink when creating a WASI world failed half way. */
+    public void release() throws IOException {
+      close();
+    }
+
     byte[] captured() {
       return new byte[0];
     }

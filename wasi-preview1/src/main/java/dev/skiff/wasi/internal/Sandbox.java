@@ -174,10 +174,16 @@ final class Sandbox {
     LinkOption[] opts = follow ? FOLLOW : NOFOLLOW;
     FileSystem fs = p.getFileSystem();
     if (UNIX_VIEW.computeIfAbsent(fs, f -> f.supportedFileAttributeViews().contains("unix"))) {
-      Map<String, Object> m = Files.readAttributes(p,
-          "unix:mode,dev,ino,nlink,size,lastAccessTime,lastModifiedTime,ctime", opts);
+      Map<String, Object> m = Files.readAttributes(p, "unix:mode,dev,ino,nlink,size,lastAccessTime,"
+          + "lastModifiedTime,ctime,isDirectory,isRegularFile,isSymbolicLink", opts);
       int mode = (Integer) m.get("mode");
-      return new Stat(typeOfMode(mode), num(m.get("dev")), num(m.get("ino")), num(m.get("nlink")),
+      // Jimfs's unix:mode holds only the permission bits; fall back to the basic flags for the type.
+      int type = (mode & 0170000) != 0 ? typeOfMode(mode)
+          : Boolean.TRUE.equals(m.get("isSymbolicLink")) ? Descriptor.FILETYPE_SYMBOLIC_LINK
+          : Boolean.TRUE.equals(m.get("isDirectory")) ? Descriptor.FILETYPE_DIRECTORY
+          : Boolean.TRUE.equals(m.get("isRegularFile")) ? Descriptor.FILETYPE_REGULAR_FILE
+          : Descriptor.FILETYPE_UNKNOWN;
+      return new Stat(type, num(m.get("dev")), num(m.get("ino")), num(m.get("nlink")),
           num(m.get("size")), nanos((FileTime) m.get("lastAccessTime")),
           nanos((FileTime) m.get("lastModifiedTime")), nanos((FileTime) m.get("ctime")));
     }

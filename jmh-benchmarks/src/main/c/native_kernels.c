@@ -1,0 +1,25 @@
+// The native reference for the compute kernels: the very same C (fixtures/src/bench/kernels.c),
+// compiled with gcc -O2 for the host, driven over a pipe by NativeKernels. Protocol, one line each:
+//   "<fn> <arg>\n"  ->  "<result>\n"   with fn in fill, hash, sieve, fib, nop
+// so one JMH operation is one call plus one pipe round trip (the "nop" figure measures that trip).
+#include <stdio.h>
+#include <string.h>
+#include "kernels.c"
+
+int main(void) {
+  char fn[16];
+  unsigned long arg;
+  setvbuf(stdout, NULL, _IOFBF, 1 << 12);
+  while (scanf("%15s %lu", fn, &arg) == 2) {
+    unsigned long result;
+    if (strcmp(fn, "hash") == 0) result = hash((uint32_t)arg);
+    else if (strcmp(fn, "sieve") == 0) result = sieve((uint32_t)arg);
+    else if (strcmp(fn, "fib") == 0) result = fib((uint32_t)arg);
+    else if (strcmp(fn, "fill") == 0) { fill((uint32_t)arg); result = 0; }
+    else if (strcmp(fn, "nop") == 0) result = arg;
+    else { fprintf(stderr, "unknown function %s\n", fn); return 2; }
+    printf("%lu\n", result);
+    fflush(stdout);
+  }
+  return 0;
+}

@@ -1,0 +1,105 @@
+package dev.skiff.bench;
+
+import dev.skiff.bench.peers.NativeKernels;
+import dev.skiff.bench.peers.PeerFunction;
+import dev.skiff.bench.peers.PeerInstance;
+import dev.skiff.bench.peers.PeerModule;
+import dev.skiff.bench.peers.Runtime;
+import dev.skiff.testing.Fixtures;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Throughput of exported compute functions compiled from C ({@code fixtures/src/bench/kernels.c}):
+ * FNV-1a over 1 MiB, a sieve up to 2^20, recursive fib(27); one instance per trial, time per call.
+ * {@code native} is the same C built with gcc -O2, called over a pipe ({@link NativeRoundTripBenchmark}
+ * measures that pipe on its own). {@code graalwasm} is added by scripts/bench on JDK 21+.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 4, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"-Xss8m"})
+public class ComputeBenchmark {
+  /** Bytes hashed per call. */
+  public static final int HASH_BYTES = 1 << 20;
+  /** Sieve bound. */
+  public static final int SIEVE_N = 1 << 20;
+  /** fib argument: about 630 000 calls. */
+  public static final int FIB_N = 27;
+  /** Seed of the hashed data. */
+  public static final int SEED = 42;
+
+  @Param({"skiff-compiler", "skiff-interpreter", "chicory-compiler", "chicory-interpreter", "wasmtime", "native"})
+  public String runtime;
+
+  private PeerModule module;
+  private PeerInstance instance;
+  private NativeKernels nativeKernels;
+  private PeerFunction hash;
+  private PeerFunction sieve;
+  private PeerFunction fib;
+
+  /** Loads the kernels in the chosen runtime and fills the hash input. */
+  @Setup
+  public void setUp() {
+    if (runtime.equals("native")) {
+      nativeKernels = new NativeKernels();
+      nativeKernels.call("fill", SEED);
+      hash = nativeKernels.function("hash");
+      sieve = nativeKernels.function("sieve");
+      fib = nativeKernels.function("fib");
+      return;
+    }
+    module = Runtime.of(runtime).load(Fixtures.wasm("bench/kernels.wasm"));
+    instance = module.instantiate();
+    instance.function("fill").call(SEED);
+    hash = instance.function("hash");
+    sieve = instance.function("sieve");
+    fib = instance.function("fib");
+  }
+
+  /** Releases the instance, module or native process. */
+  @TearDown
+  public void tearDown() {
+    if (nativeKernels != null) {
+      nativeKernels.close();
+    }
+    if (instance != null) {
+      instance.close();
+    }
+    if (module != null) {
+      module.close();
+    }
+  }
+
+  /** FNV-1a over 1 MiB. */
+  @Benchmark
+  public long hash1MiB() {
+    return hash.call(HASH_BYTES);
+  }
+
+  /** Primes up to 2^20. */
+  @Benchmark
+  public long sieve() {
+    return sieve.call(SIEVE_N);
+  }
+
+  /** Recursive fib(27). */
+  @Benchmark
+  public long fib27() {
+    return fib.call(FIB_N);
+  }
+}

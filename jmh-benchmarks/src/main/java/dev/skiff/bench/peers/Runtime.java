@@ -1,0 +1,58 @@
+package dev.skiff.bench.peers;
+
+import java.nio.file.Path;
+
+/**
+ * The runtimes compared, by the names used as JMH parameter values and in the report. Only modules
+ * without imports (the compute kernels and the request handler) go through this common interface;
+ * WASI work is benchmarked per runtime with each runtime's own WASI.
+ */
+public enum Runtime {
+  SKIFF_COMPILER("skiff-compiler"),
+  SKIFF_INTERPRETER("skiff-interpreter"),
+  CHICORY_COMPILER("chicory-compiler"),
+  CHICORY_INTERPRETER("chicory-interpreter"),
+  WASMTIME("wasmtime"),
+  GRAALWASM("graalwasm");
+
+  private final String id;
+
+  Runtime(String id) {
+    this.id = id;
+  }
+
+  /** The parameter value, for example {@code skiff-compiler}. */
+  public String id() {
+    return id;
+  }
+
+  /** The runtime named {@code id}. */
+  public static Runtime of(String id) {
+    for (Runtime r : values()) {
+      if (r.id.equals(id)) {
+        return r;
+      }
+    }
+    throw new IllegalArgumentException("Unknown runtime '" + id + "'");
+  }
+
+  /** Loads {@code wasm} with this runtime. */
+  public PeerModule load(Path wasm) {
+    switch (this) {
+      case SKIFF_COMPILER:
+        return new SkiffPeer(wasm, dev.skiff.Engine.COMPILER);
+      case SKIFF_INTERPRETER:
+        return new SkiffPeer(wasm, dev.skiff.Engine.INTERPRETER);
+      case CHICORY_COMPILER:
+        return new ChicoryPeer(wasm, true);
+      case CHICORY_INTERPRETER:
+        return new ChicoryPeer(wasm, false);
+      case WASMTIME:
+        return new WasmtimePeer(wasm);
+      case GRAALWASM:
+        return new GraalWasmPeer(wasm);
+      default:
+        throw new AssertionError(this);
+    }
+  }
+}

@@ -1,0 +1,73 @@
+package dev.skiff.bench.peers;
+
+import dev.skiff.Engine;
+import dev.skiff.Skiff;
+import dev.skiff.WasmArtifact;
+import dev.skiff.WasmFunction;
+import dev.skiff.WasmInstance;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Skiff through its public API: a {@code .wasm} file pulled into a private store, run by runners. */
+final class SkiffPeer implements PeerModule {
+  private final Skiff skiff;
+  private final WasmArtifact artifact;
+  private final Engine engine;
+  private final Path store;
+
+  SkiffPeer(Path wasm, Engine engine) {
+    try {
+      this.store = Files.createTempDirectory("skiff-bench-store-");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    this.engine = engine;
+    this.skiff = Skiff.builder().store(store).engine(engine).compiledCodeCache(false).build();
+    this.artifact = skiff.pull(wasm.toString());
+    if (engine == Engine.COMPILER) {
+      artifact.compile();
+    }
+  }
+
+  @Override
+  public PeerInstance instantiate() {
+    WasmInstance instance = artifact.runner().engine(engine).instantiate();
+    return new PeerInstance() {
+      @Override
+      public PeerFunction function(String name) {
+        WasmFunction f = instance.function(name);
+        return args -> {
+          long[] raw = new long[args.length];
+          for (int i = 0; i < args.length; i++) {
+            raw[i] = args[i];
+          }
+          long[] result = f.callRaw(raw);
+          return result == null || result.length == 0 ? 0 : result[0];
+        };
+      }
+
+      @Override
+      public void write(int address, byte[] bytes) {
+        instance.writeBytes(address, bytes);
+      }
+
+      @Override
+      public byte[] read(int address, int length) {
+        return instance.readBytes(address, length);
+      }
+
+      @Override
+      public void close() {
+        instance.close();
+      }
+    };
+  }
+
+  @Override
+  public void close() {
+    skiff.close();
+    Files2.deleteTree(store);
+  }
+}

@@ -1,0 +1,131 @@
+package dev.skiff.oci;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A small TCP proxy in front of the real registry that injects faults: it can answer the first requests
+ * with an error status, cut a connection after some response bytes, or accept and never answer.
+ */
+final class FaultProxy implements AutoCloseable {
+  private final ServerSocket server;
+  private final String upstreamHost;
+  private final int upstreamPort;
+  final List<String> requestHeads = new CopyOnWriteArrayList<>();
+  final AtomicInteger errorsToSend = new AtomicInteger();
+  volatile String errorStatus = "503 Service Unavailable";
+  volatile String errorExtraHeaders = "Retry-After: 0\r\n";
+  /** Cut a blob response after this many bytes (once); negative for no cut. */
+  final AtomicLong cutBlobAfter = new AtomicLong(-1);
+  /** Which blob GET (0-based, in order of arrival) to cut. */
+  volatile int cutBlobIndex;
+  private final AtomicInteger blobGets = new AtomicInteger();
+  volatile boolean hang;
+
+  FaultProxy(String upstream) throws IOException {
+    this.upstreamHost = upstream.substring(0, upstream.lastIndexOf(':'));
+    this.upstreamPort = Integer.parseInt(upstream.substring(upstream.lastIndexOf(':') + 1));
+    this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    Thread t = new Thread(this::acceptLoop, "fault-proxy");
+    t.setDaemon(true);
+    t.start();
+  }
+
+  String host() {
+    return "127.0.0.1:" + server.getLocalPort();
+  }
+
+  private void acceptLoop() {
+    while (!server.isClosed()) {
+      try {
+        Socket s = server.accept();
+        Thread t = new Thread(() -> handle(s), "fault-proxy-conn");
+        t.setDaemon(true);
+        t.start();
+      } catch (IOException e) {
+        return;
+      }
+    }
+  }
+
+  private static String readHead(InputStream in) throws IOException {
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    int state = 0;
+    for (int c; (c = in.read()) >= 0; ) {
+      b.write(c);
+      state = (c == '\r' && (state == 0 || state == 2)) ? state + 1 : (c == '\n' && (state == 1 || state == 3)) ? state + 1 : 0;
+      if (state == 4) {
+        return b.toString(StandardCharsets.ISO_8859_1);
+      }
+    }
+    return null;
+  }
+
+  /** One request per connection: the head is rewritten with Connection: close so requests can be told apart. */
+  private void handle(Socket client) {
+    try (client) {
+      InputStream cin = client.getInputStream();
+      OutputStream cout = client.getOutputStream();
+      String head = readHead(cin);
+      if (head == null) {
+        return;
+      }
+      requestHeads.add(head);
+      if (hang) {
+        Thread.sleep(60_000);
+        return;
+      }
+      if (errorsToSend.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+        cout.write(("HTTP/1.1 " + errorStatus + "\r\n" + errorExtraHeaders + "Content-Length: 0\r\nConnection: close\r\n\r\n")
+            .getBytes(StandardCharsets.ISO_8859_1));
+        return;
+      }
+      String rewritten = head.replaceAll("(?im)^Connection:.*\r\n", "").replace("\r\n\r\n", "\r\nConnection: close\r\n\r\n");
+      boolean blobGet = head.contains("/blobs/sha256:") && head.startsWith("GET");
+      long cut = blobGet && blobGets.getAndIncrement() == cutBlobIndex ? cutBlobAfter.getAndSet(-1) : -1;
+      try (Socket up = new Socket(upstreamHost, upstreamPort)) {
+        OutputStream uout = up.getOutputStream();
+        uout.write(rewritten.getBytes(StandardCharsets.ISO_8859_1));
+        uout.flush();
+        Thread pump = new Thread(() -> {
+          try {
+            cin.transferTo(uout);
+          } catch (IOException ignored) {
+            // connection closed
+          }
+        });
+        pump.setDaemon(true);
+        pump.start();
+        InputStream uin = up.getInputStream();
+        byte[] buf = new byte[8192];
+        long sent = 0;
+        for (int n; (n = uin.read(buf)) > 0; ) {
+          if (cut >= 0 && sent + n > cut) {
+            cout.write(buf, 0, (int) (cut - sent));
+            cout.flush();
+            return; // cut mid-body
+          }
+          cout.write(buf, 0, n);
+          sent += n;
+        }
+      }
+    } catch (IOException | InterruptedException ignored) {
+      // the client went away
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    server.close();
+  }
+}

@@ -1,0 +1,93 @@
+package dev.skiff.oci;
+
+import dev.skiff.testing.Fixtures;
+import dev.skiff.testing.RegistryExtension;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Random;
+
+/**
+ * Not a test: measures (1) a cached pull by digest with no network, in microseconds, and (2) download
+ * throughput from the loopback registry against curl on the same blob. Run with the test class path:
+ * {@code java -cp ... dev.skiff.oci.PullMeasurement [MiB]}.
+ */
+public final class PullMeasurement {
+  public static void main(String[] args) throws Exception {
+    int mib = args.length > 0 ? Integer.parseInt(args[0]) : 256;
+    RegistryExtension registry = RegistryExtension.anonymous();
+    registry.start();
+    Path work = Files.createTempDirectory("skiff-measure-");
+    try {
+      // 1. Cached pull by digest, offline.
+      Path hello = Fixtures.wasm("hello.wasm");
+      String ref;
+      try (OciClient c = OciClient.builder().store(work.resolve("store")).build()) {
+        String digest = c.push(hello, registry.host() + "/m/hello:1");
+        ref = registry.host() + "/m/hello@" + digest;
+        c.pull(ref);
+      }
+      try (OciClient offline = OciClient.builder().store(work.resolve("store")).pullPolicy(PullPolicy.NEVER).build()) {
+        for (int i = 0; i < 20_000; i++) {
+          offline.pull(ref);
+        }
+        long[] ns = new long[5_000];
+        for (int i = 0; i < ns.length; i++) {
+          long t0 = System.nanoTime();
+          offline.pull(ref);
+          ns[i] = System.nanoTime() - t0;
+        }
+        Arrays.sort(ns);
+        System.out.printf("cached pull by digest (%d B module, NEVER policy): median %.1f us, p90 %.1f us, min %.1f us%n",
+            Files.size(hello), ns[ns.length / 2] / 1e3, ns[ns.length * 9 / 10] / 1e3, ns[0] / 1e3);
+      }
+
+      // 2. Throughput of one big blob.
+      Path big = work.resolve("big.wasm");
+      byte[] chunk = new byte[1 << 20];
+      new Random(7).nextBytes(chunk);
+      try (var out = Files.newOutputStream(big)) {
+        for (int i = 0; i < mib; i++) {
+          if (i == 0) {
+            System.arraycopy(new byte[] {0, 'a', 's', 'm', 1, 0, 0, 0}, 0, chunk, 0, 8);
+          }
+          out.write(chunk);
+        }
+      }
+      String digest;
+      try (OciClient c = OciClient.builder().store(work.resolve("push")).build()) {
+        c.push(big, registry.host() + "/m/big:1");
+        digest = "sha256:" + dev.skiff.oci.internal.Digests.hex(c.pull(big.toString()).moduleDigest());
+      }
+      String url = registry.baseUrl() + "/v2/m/big/blobs/" + digest;
+      double bestSkiff = 0;
+      double bestCurl = 0;
+      for (int round = 0; round < 3; round++) {
+        Path store = work.resolve("s" + round);
+        long t0 = System.nanoTime();
+        try (OciClient c = OciClient.builder().store(store).build()) {
+          c.pull(registry.host() + "/m/big:1");
+        }
+        double skiff = mib / ((System.nanoTime() - t0) / 1e9);
+        dev.skiff.oci.internal.BlobStore.deleteTree(store);
+        Path out = work.resolve("curl.out");
+        long t1 = System.nanoTime();
+        Process p = new ProcessBuilder("curl", "-sS", "-o", out.toString(), url).inheritIO().start();
+        if (p.waitFor() != 0) {
+          throw new IllegalStateException("curl failed");
+        }
+        double curl = mib / ((System.nanoTime() - t1) / 1e9);
+        Files.delete(out);
+        System.out.printf("round %d: skiff pull %.0f MiB/s (download + SHA-256 + fsync + rename), curl -o file %.0f MiB/s%n",
+            round, skiff, curl);
+        bestSkiff = Math.max(bestSkiff, skiff);
+        bestCurl = Math.max(bestCurl, curl);
+      }
+      System.out.printf("best of 3: skiff %.0f MiB/s, curl %.0f MiB/s, ratio %.2f (%d MiB blob)%n", bestSkiff, bestCurl,
+          bestSkiff / bestCurl, mib);
+    } finally {
+      registry.stop();
+      dev.skiff.oci.internal.BlobStore.deleteTree(work);
+    }
+  }
+}

@@ -1,0 +1,155 @@
+package dev.skiff.oci.internal;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.skiff.oci.DigestMismatchException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BlobStoreTest {
+  @TempDir Path dir;
+
+  @Test
+  void putIsContentAddressedAndAtomic() throws Exception {
+    BlobStore s = new BlobStore(dir);
+    byte[] b = "hello".getBytes(StandardCharsets.UTF_8);
+    String d = s.put(b);
+    assertEquals(Digests.sha256(b), d);
+    assertArrayEquals(b, Files.readAllBytes(dir.resolve("blobs/sha256").resolve(Digests.hex(d))));
+    try (var tmp = Files.list(dir.resolve("tmp"))) {
+      assertEquals(0, tmp.count(), "no temp files left");
+    }
+  }
+
+  @Test
+  void rejectsWrongContentAndLeavesNothing() throws Exception {
+    BlobStore s = new BlobStore(dir);
+    String d = Digests.sha256("right".getBytes());
+    DigestMismatchException e = assertThrows(DigestMismatchException.class, () ->
+        s.ensure(d, 5, null, p -> p.write("wrong".getBytes(), 0, 5)));
+    assertEquals(d, e.expected());
+    assertEquals(Digests.sha256("wrong".getBytes()), e.actual());
+    assertFalse(Files.exists(s.blobPath(d)));
+    DigestMismatchException big = assertThrows(DigestMismatchException.class, () ->
+        s.ensure(d, 3, null, p -> p.write("right".getBytes(), 0, 5)));
+    assertEquals("blob " + d + " is larger than the 3 bytes its descriptor declares; discarded", big.getMessage());
+    try (var tmp = Files.list(dir.resolve("tmp"))) {
+      assertEquals(0, tmp.count());
+    }
+  }
+
+  @Test
+  void corruptedBlobIsDeletedAndRefetched() throws Exception {
+    BlobStore s = new BlobStore(dir);
+    byte[] b = "payload".getBytes();
+    String d = s.put(b);
+    Files.write(s.blobPath(d), "payloaX".getBytes());
+    assertNull(s.readVerified(d, 100));
+    assertFalse(Files.exists(s.blobPath(d)));
+    s.put(b);
+    Files.write(s.blobPath(d), "payloaX".getBytes());
+    AtomicInteger fetches = new AtomicInteger();
+    Path p = s.ensure(d, b.length, null, pending -> {
+      fetches.incrementAndGet();
+      pending.write(b, 0, b.length);
+    });
+    assertEquals(1, fetches.get());
+    assertArrayEquals(b, Files.readAllBytes(p));
+  }
+
+  @Test
+  void concurrentEnsureDownloadsOnce() throws Exception {
+    BlobStore s = new BlobStore(dir);
+    byte[] b = new byte[1 << 20];
+    new java.util.Random(1).nextBytes(b);
+    String d = Digests.sha256(b);
+    AtomicInteger fetches = new AtomicInteger();
+    CountDownLatch start = new CountDownLatch(1);
+    ExecutorService ex = Executors.newFixedThreadPool(8);
+    List<Future<Path>> fs = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      fs.add(ex.submit(() -> {
+        start.await();
+        return s.ensure(d, b.length, null, p -> {
+          fetches.incrementAndGet();
+          for (int off = 0; off < b.length; off += 4096) {
+            p.write(b, off, 4096);
+          }
+        });
+      }));
+    }
+    start.countDown();
+    for (Future<Path> f : fs) {
+      assertArrayEquals(b, Files.readAllBytes(f.get()));
+    }
+    ex.shutdown();
+    assertEquals(1, fetches.get());
+  }
+
+  @Test
+  void tagResolutionsAreRecordedWithTime() {
+    BlobStore s = new BlobStore(dir);
+    String d = Digests.sha256(new byte[0]);
+    assertTrue(s.resolution("r/x:1").isEmpty());
+    s.recordResolution("r/x:1", d);
+    BlobStore.Resolution r = s.resolution("r/x:1").orElseThrow();
+    assertEquals(d, r.digest());
+    assertTrue(r.resolvedAt().isAfter(java.time.Instant.now().minusSeconds(60)));
+  }
+
+  @Test
+  void prunesLeastRecentlyUsedFirstAndRemoves() throws Exception {
+    BlobStore s = new BlobStore(dir);
+    String a = s.put(new byte[1000]);
+    String b = s.put(new byte[2000]);
+    String c = s.put(new byte[3000]);
+    Files.setLastModifiedTime(s.blobPath(a), FileTime.fromMillis(1000));
+    Files.setLastModifiedTime(s.blobPath(b), FileTime.fromMillis(3000));
+    Files.setLastModifiedTime(s.blobPath(c), FileTime.fromMillis(2000));
+    assertEquals(List.of(a, c, b), s.list().stream().map(BlobStore.Entry::digest).toList());
+    long freed = s.prune(2500);
+    assertEquals(4000, freed);
+    assertEquals(List.of(b), s.list().stream().map(BlobStore.Entry::digest).toList());
+    assertTrue(s.remove(b));
+    assertFalse(s.remove(b));
+    assertTrue(s.list().isEmpty());
+  }
+
+  @Test
+  void anotherProcessSharingTheStoreWaitsForTheLock() throws Exception {
+    BlobStore s = new BlobStore(dir);
+    String key = "abc";
+    // A real second JVM holds the file lock for a moment; we must not get in while it does.
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Path src = dir.resolve("Holder.java");
+    Files.writeString(src, "import java.nio.channels.*;import java.nio.file.*;public class Holder{public static void main(String[] a)"
+        + " throws Exception{try(FileChannel c=FileChannel.open(Path.of(a[0]),StandardOpenOption.CREATE,StandardOpenOption.WRITE);"
+        + "FileLock l=c.lock()){System.out.println(\"locked\");System.out.flush();Thread.sleep(1500);}}}");
+    Process p = new ProcessBuilder(java, src.toString(), dir.resolve("locks/" + key + ".lock").toString())
+        .redirectErrorStream(true).start();
+    String line = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream())).readLine();
+    assertEquals("locked", line);
+    long t0 = System.nanoTime();
+    try (AutoCloseable l = s.lock(key)) {
+      long waitedMs = (System.nanoTime() - t0) / 1_000_000;
+      assertTrue(waitedMs > 500, "waited only " + waitedMs + " ms");
+    }
+    p.waitFor();
+  }
+}

@@ -1,0 +1,146 @@
+package dev.skiff.wasi;
+
+import com.dylibso.chicory.runtime.HostFunction;
+import dev.skiff.wasi.internal.Descriptor;
+import dev.skiff.wasi.internal.WasiHost;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.util.Objects;
+
+/**
+ * A WASI preview1 world for one Wasm instance: the 46 host functions of
+ * {@code wasi_snapshot_preview1} over the capabilities in {@link WasiOptions}. Not thread-safe;
+ * use it from the thread that runs the guest.
+ *
+ * <pre>{@code
+ * try (WasiPreview1 wasi = WasiPreview1.create(options)) {
+ *   Instance instance = Instance.builder(module)
+ *       .withImportValues(ImportValues.builder().addFunction(wasi.toHostFunctions()).build())
+ *       .withStart(false)
+ *       .build();
+ *   int exitCode = 0;
+ *   try {
+ *     instance.export("_start").apply();
+ *   } catch (WasiExitException e) {
+ *     exitCode = e.exitCode();
+ *   }
+ *   byte[] out = wasi.capturedStdout();
+ * }
+ * }</pre>
+ *
+ * <p>Every failure caused by guest input is reported to the guest as an errno; no Java exception
+ * crosses into the host except {@link WasiExitException} from {@code proc_exit}.
+ */
+public final class WasiPreview1 implements AutoCloseable {
+  private final WasiHost host;
+
+  private WasiPreview1(WasiHost host) {
+    this.host = host;
+  }
+
+  /**
+   * Creates the world, opening the stdin file and output files named in the options.
+   *
+   * @param options the capabilities
+   * @return a new instance, to be closed after the guest finishes
+   * @throws UncheckedIOException if a stdin or output file cannot be opened
+   * @throws IllegalArgumentException if a preopen's host path is not a directory
+   */
+  public static WasiPreview1 create(WasiOptions options) {
+    Objects.requireNonNull(options, "options");
+    StdinSpec in = (StdinSpec) options.stdin();
+    InputStream stdin = null;
+    Descriptor.Sink out = null;
+    Descriptor.Sink err = null;
+    try {
+      boolean owned = false;
+      switch (in.kind) {
+        case BYTES: stdin = new ByteArrayInputStream(in.bytes); owned = true; break;
+        case STREAM: stdin = in.stream; break;
+        case FILE: stdin = Files.newInputStream(in.file); owned = true; break;
+        case INHERIT: stdin = System.in; break;
+        default: break;
+      }
+      out = sink((OutputSpec) options.stdout(), true);
+      err = sink((OutputSpec) options.stderr(), false);
+      return new WasiPreview1(new WasiHost(options.args(), options.env(), stdin, owned, out, err,
+          options.preopens(), options.tcpListeners(), options.realtimeClock(),
+          options.monotonicClock(), options.random(), options.maxOpenFiles()));
+    } catch (IOException e) {
+      closeQuietly(in.kind == StdinSpec.Kind.FILE ? stdin : null, out, err);
+      throw new UncheckedIOException("cannot open WASI stdio: " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      closeQuietly(in.kind == StdinSpec.Kind.FILE || in.kind == StdinSpec.Kind.BYTES ? stdin : null, out, err);
+      throw e;
+    }
+  }
+
+  private static void closeQuietly(InputStream in, Descriptor.Sink out, Descriptor.Sink err) {
+    try {
+      if (in != null) {
+        in.close();
+      }
+    } catch (IOException ignored) {
+      // best effort while failing
+    }
+    for (Descriptor.Sink s : new Descriptor.Sink[] {out, err}) {
+      if (s != null) {
+        try {
+          s.release();
+        } catch (IOException ignored) {
+          // best effort while failing
+        }
+      }
+    }
+  }
+
+  private static Descriptor.Sink sink(OutputSpec spec, boolean stdout) throws IOException {
+    switch (spec.kind) {
+      case CAPTURE: return Descriptor.Sink.capture(spec.maxBytes);
+      case STREAM: return Descriptor.Sink.stream(spec.stream, false, spec.maxBytes);
+      case FILE: return Descriptor.Sink.stream(Files.newOutputStream(spec.file), true, spec.maxBytes);
+      case INHERIT: return Descriptor.Sink.stream(stdout ? System.out : System.err, false, spec.maxBytes);
+      default: return Descriptor.Sink.discard(spec.maxBytes);
+    }
+  }
+
+  /**
+   * Returns the 46 host functions of module {@code wasi_snapshot_preview1}, for
+   * {@code ImportValues.builder().addFunction(...)}.
+   *
+   * @return a new array of host functions bound to this world
+   */
+  public HostFunction[] toHostFunctions() {
+    return host.functions();
+  }
+
+  /**
+   * Returns what the guest wrote to stdout when it was configured with {@link Output#capture(int)}.
+   *
+   * @return a copy of the captured bytes; empty when not capturing
+   */
+  public byte[] capturedStdout() {
+    return host.capturedStdout();
+  }
+
+  /**
+   * Returns what the guest wrote to stderr when it was configured with {@link Output#capture(int)}.
+   *
+   * @return a copy of the captured bytes; empty when not capturing
+   */
+  public byte[] capturedStderr() {
+    return host.capturedStderr();
+  }
+
+  /**
+   * Closes every file, directory and connection the guest has open and the stdio files Skiff
+   * opened; never a stream, channel or listener the embedder passed in. Idempotent.
+   */
+  @Override
+  public void close() {
+    host.close();
+  }
+}

@@ -1,0 +1,92 @@
+package dev.skiff.wasi;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Runs each conformance guest (fixtures/src/wasi/*.c) on the default file system and on an
+ * in-memory one. A guest checks one area and exits non-zero naming each failed check.
+ */
+@Timeout(60)
+class ConformanceTest {
+  private Path root;
+
+  @AfterEach
+  void cleanUp() {
+    if (root != null) {
+      Sandboxes.deleteTree(root);
+    }
+  }
+
+  private Guests.Result run(Sandboxes fs, String guest, String... args) throws IOException {
+    return run(fs, guest, b -> b, args);
+  }
+
+  private Guests.Result run(Sandboxes fs, String guest, UnaryOperator<WasiOptions.Builder> more,
+      String... args) throws IOException {
+    root = fs.newRoot();
+    Files.createDirectories(root.resolve("sandbox"));
+    return Guests.run("wasi/" + guest, more.apply(WasiOptions.builder()
+        .args(args.length == 0 ? new String[] {guest} : args)
+        .preopen("/sandbox", root.resolve("sandbox"), Access.READ_WRITE))
+        .build());
+  }
+
+  private static void assertOk(Guests.Result r) {
+    assertEquals(0, r.exitCode(), r::toString);
+    assertEquals("ok\n", r.stdout(), r::toString);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Sandboxes.class)
+  void files(Sandboxes fs) throws IOException {
+    assertOk(run(fs, "fs_files.wasm"));
+  }
+
+  @ParameterizedTest
+  @EnumSource(Sandboxes.class)
+  void directoriesReaddirRenamesAndTrailingSlashes(Sandboxes fs) throws IOException {
+    assertOk(run(fs, "fs_dirs.wasm"));
+  }
+
+  @ParameterizedTest
+  @EnumSource(Sandboxes.class)
+  void symbolicAndHardLinks(Sandboxes fs) throws IOException {
+    assertOk(run(fs, "fs_links.wasm"));
+  }
+
+  @ParameterizedTest
+  @EnumSource(Sandboxes.class)
+  void timestampsWithNowAndOmit(Sandboxes fs) throws IOException {
+    assertOk(run(fs, "fs_times.wasm",
+        b -> b.realtimeClock(WasiClock.fixed(1_700_000_000_123_456_789L))));
+  }
+
+  @ParameterizedTest
+  @EnumSource(Sandboxes.class)
+  void rightsNarrowAndReadOnlyPreopen(Sandboxes fs) throws IOException {
+    Path[] ro = new Path[1];
+    Guests.Result r = run(fs, "fs_rights.wasm", b -> {
+      try {
+        ro[0] = Files.createDirectories(root.resolve("ro"));
+        Files.writeString(ro[0].resolve("data.txt"), "data");
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+      return b.preopen("/ro", ro[0], Access.READ_ONLY);
+    });
+    assertOk(r);
+    assertEquals("data", Files.readString(ro[0].resolve("data.txt")));
+    try (var s = Files.list(ro[0])) {
+      assertEquals(1, s.count(), "nothing was created in the read-only preopen");
+    }
+  }
+}
