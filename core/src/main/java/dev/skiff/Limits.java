@@ -27,12 +27,20 @@ public final class Limits {
     this.timeout = b.timeout;
   }
 
-  /** A builder with no limits set. */
+  /**
+   * A builder with no limits set.
+   *
+   * @return a new builder
+   */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** A builder initialised with these limits. */
+  /**
+   * A builder initialised with these limits.
+   *
+   * @return a new builder
+   */
   public Builder newBuilder() {
     Builder b = new Builder();
     b.maxMemoryBytes = maxMemoryBytes;
@@ -40,12 +48,20 @@ public final class Limits {
     return b;
   }
 
-  /** The memory cap in bytes, if any. */
+  /**
+   * The memory cap in bytes, if any.
+   *
+   * @return the memory cap in bytes, if any
+   */
   public Optional<Long> maxMemoryBytes() {
     return maxMemoryBytes < 0 ? Optional.empty() : Optional.of(maxMemoryBytes);
   }
 
-  /** The wall-clock timeout per call, if any. */
+  /**
+   * The wall-clock timeout per call, if any.
+   *
+   * @return the wall-clock timeout per call, if any
+   */
   public Optional<Duration> timeout() {
     return Optional.ofNullable(timeout);
   }
@@ -63,7 +79,12 @@ public final class Limits {
 
     private Builder() {}
 
-    /** Caps linear memory at this many bytes (rounded down to whole 64 KiB pages). */
+    /**
+     * Caps linear memory at this many bytes (rounded down to whole 64 KiB pages).
+     *
+     * @param bytes the cap in bytes
+     * @return this builder
+     */
     public Builder maxMemory(long bytes) {
       if (bytes < 65536) {
         throw new IllegalArgumentException("maxMemory must be at least one 64 KiB page: " + bytes);
@@ -72,7 +93,12 @@ public final class Limits {
       return this;
     }
 
-    /** Interrupts a call that runs longer than this. */
+    /**
+     * Interrupts a call that runs longer than this.
+     *
+     * @param timeout the wall-clock limit per call
+     * @return this builder
+     */
     public Builder timeout(Duration timeout) {
       Objects.requireNonNull(timeout, "timeout");
       if (timeout.isNegative() || timeout.isZero()) {
@@ -82,7 +108,11 @@ public final class Limits {
       return this;
     }
 
-    /** The immutable limits. */
+    /**
+     * The immutable limits.
+     *
+     * @return the immutable limits
+     */
     public Limits build() {
       return new Limits(this);
     }

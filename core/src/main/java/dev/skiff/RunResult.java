@@ -20,32 +20,56 @@ public final class RunResult {
     this.duration = duration;
   }
 
-  /** The guest's exit code: its {@code proc_exit} argument, or 0 when {@code _start} returned. */
+  /**
+   * The guest's exit code: its {@code proc_exit} argument, or 0 when {@code _start} returned.
+   *
+   * @return the guest's exit code: its {@code proc_exit} argument, or 0 when {@code _start} returned
+   */
   public int exitCode() {
     return exitCode;
   }
 
-  /** Captured standard output (empty unless stdout was {@code Output.capture(...)}). */
+  /**
+   * Captured standard output (empty unless stdout was {@code Output.capture(...)}).
+   *
+   * @return captured standard output (empty unless stdout was {@code Output.capture(...)})
+   */
   public byte[] stdout() {
     return stdout.clone();
   }
 
-  /** Captured standard output decoded as UTF-8. */
+  /**
+   * Captured standard output decoded as UTF-8.
+   *
+   * @return captured standard output decoded as UTF-8
+   */
   public String stdoutText() {
     return new String(stdout, StandardCharsets.UTF_8);
   }
 
-  /** Captured standard error (empty unless stderr was {@code Output.capture(...)}). */
+  /**
+   * Captured standard error (empty unless stderr was {@code Output.capture(...)}).
+   *
+   * @return captured standard error (empty unless stderr was {@code Output.capture(...)})
+   */
   public byte[] stderr() {
     return stderr.clone();
   }
 
-  /** Captured standard error decoded as UTF-8. */
+  /**
+   * Captured standard error decoded as UTF-8.
+   *
+   * @return captured standard error decoded as UTF-8
+   */
   public String stderrText() {
     return new String(stderr, StandardCharsets.UTF_8);
   }
 
-  /** Wall-clock time from instantiation to exit. */
+  /**
+   * Wall-clock time from instantiation to exit.
+   *
+   * @return wall-clock time from instantiation to exit
+   */
   public Duration duration() {
     return duration;
   }

@@ -72,19 +72,35 @@ public final class Runner {
     this.engine = engine;
   }
 
-  /** The guest's arguments after {@code argv[0]} (and after the image's Entrypoint, replacing its Cmd). */
+  /**
+   * The guest's arguments after {@code argv[0]} (and after the image's Entrypoint, replacing its Cmd).
+   *
+   * @param args the arguments
+   * @return this runner
+   */
   public Runner args(String... args) {
     this.args = List.of(args);
     return this;
   }
 
-  /** As {@link #args(String...)}. */
+  /**
+   * As {@link #args(String...)}.
+   *
+   * @param args the arguments
+   * @return this runner
+   */
   public Runner args(List<String> args) {
     this.args = List.copyOf(args);
     return this;
   }
 
-  /** Sets one environment variable, overriding the image's value. */
+  /**
+   * Sets one environment variable, overriding the image's value.
+   *
+   * @param name the name
+   * @param value the value
+   * @return this runner
+   */
   public Runner env(String name, String value) {
     if (name.isEmpty() || name.indexOf('=') >= 0) {
       throw new IllegalArgumentException("Invalid environment variable name: '" + name + "'");
@@ -93,31 +109,58 @@ public final class Runner {
     return this;
   }
 
-  /** Sets several environment variables. */
+  /**
+   * Sets several environment variables.
+   *
+   * @param variables names to values
+   * @return this runner
+   */
   public Runner env(Map<String, String> variables) {
     variables.forEach(this::env);
     return this;
   }
 
-  /** The guest's standard input (default: none, reads see end of file). */
+  /**
+   * The guest's standard input (default: none, reads see end of file).
+   *
+   * @param stdin the guest's standard input
+   * @return this runner
+   */
   public Runner stdin(Stdin stdin) {
     this.stdin = Objects.requireNonNull(stdin, "stdin");
     return this;
   }
 
-  /** Where the guest's standard output goes (default: discarded). */
+  /**
+   * Where the guest's standard output goes (default: discarded).
+   *
+   * @param stdout where standard output goes
+   * @return this runner
+   */
   public Runner stdout(Output stdout) {
     this.stdout = Objects.requireNonNull(stdout, "stdout");
     return this;
   }
 
-  /** Where the guest's standard error goes (default: discarded). */
+  /**
+   * Where the guest's standard error goes (default: discarded).
+   *
+   * @param stderr where standard error goes
+   * @return this runner
+   */
   public Runner stderr(Output stderr) {
     this.stderr = Objects.requireNonNull(stderr, "stderr");
     return this;
   }
 
-  /** Shows the host directory {@code hostDir} to the guest at {@code guestPath} with this access. */
+  /**
+   * Shows the host directory {@code hostDir} to the guest at {@code guestPath} with this access.
+   *
+   * @param guestPath the absolute path the guest sees
+   * @param hostDir the host directory to expose
+   * @param access read-only or read-write
+   * @return this runner
+   */
   public Runner preopen(String guestPath, Path hostDir, Access access) {
     preopens.add(new Object[] {Objects.requireNonNull(guestPath, "guestPath"),
         Objects.requireNonNull(hostDir, "hostDir"), Objects.requireNonNull(access, "access")});
@@ -127,25 +170,42 @@ public final class Runner {
   /**
    * Shows the image's files read-only at {@code /}, as containerd's Wasm shims do; a no-op for
    * artifacts without a layer tree (a CNCF artifact or a bare module).
+   *
+   * @return this runner
    */
   public Runner preopenImageRoot() {
     this.imageRoot = true;
     return this;
   }
 
-  /** Adds the caller's host functions (any import module) beside WASI. */
+  /**
+   * Adds the caller's host functions (any import module) beside WASI.
+   *
+   * @param functions the host functions
+   * @return this runner
+   */
   public Runner hostFunctions(ImportFunction... functions) {
     hostFunctions.addAll(Arrays.asList(functions));
     return this;
   }
 
-  /** Replaces the limits. */
+  /**
+   * Replaces the limits.
+   *
+   * @param limits the limits
+   * @return this runner
+   */
   public Runner limits(Limits limits) {
     this.limits = Objects.requireNonNull(limits, "limits");
     return this;
   }
 
-  /** Adjusts the limits, for example {@code l -> l.timeout(Duration.ofSeconds(5))}. */
+  /**
+   * Adjusts the limits, for example {@code l -> l.timeout(Duration.ofSeconds(5))}.
+   *
+   * @param change edits a builder initialised with the current limits
+   * @return this runner
+   */
   public Runner limits(Consumer<Limits.Builder> change) {
     Limits.Builder b = limits.newBuilder();
     change.accept(b);
@@ -153,7 +213,12 @@ public final class Runner {
     return this;
   }
 
-  /** The execution engine for this run (default: the {@link Skiff}'s). */
+  /**
+   * The execution engine for this run (default: the {@link Skiff}'s).
+   *
+   * @param engine the engine
+   * @return this runner
+   */
   public Runner engine(Engine engine) {
     this.engine = Objects.requireNonNull(engine, "engine");
     return this;
@@ -161,6 +226,9 @@ public final class Runner {
 
   /**
    * Further WASI settings (clocks, randomness, sockets, file limits), applied after the ones above.
+   *
+   * @param customizer edits the WASI options builder
+   * @return this runner
    */
   public Runner wasi(Consumer<WasiOptions.Builder> customizer) {
     this.wasiCustomizer = Objects.requireNonNull(customizer, "customizer");
@@ -172,6 +240,7 @@ public final class Runner {
    *
    * @throws IllegalStateException if the module exports no {@code _start} (use {@link #instantiate()})
    * @throws SkiffException if the module cannot be linked, traps, or exceeds a limit
+   * @return the exit code, captured output and duration
    */
   public RunResult run() {
     markUsed();
@@ -213,6 +282,8 @@ public final class Runner {
   /**
    * Instantiates the module for calls to its exports; a WASI reactor's {@code _initialize} runs first.
    * The caller closes the instance.
+   *
+   * @return the live instance, which the caller closes
    */
   public WasmInstance instantiate() {
     markUsed();

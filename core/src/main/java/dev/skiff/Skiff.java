@@ -69,7 +69,11 @@ public final class Skiff implements AutoCloseable {
     });
   }
 
-  /** A builder with the defaults: the user's cache folder as store, IF_NOT_PRESENT, {@link Engine#AUTO}. */
+  /**
+   * A builder with the defaults: the user's cache folder as store, IF_NOT_PRESENT, {@link Engine#AUTO}.
+   *
+   * @return a new builder
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -83,6 +87,8 @@ public final class Skiff implements AutoCloseable {
    * @throws RegistryException the registry refused or could not be reached, or offline and missing
    * @throws ArtifactException the image holds no single usable preview1 module
    * @throws InvalidModuleException the bytes are not a valid module
+   * @param source what to pull
+   * @return the verified, parsed artifact
    */
   public WasmArtifact pull(String source) {
     Objects.requireNonNull(source, "source");
@@ -97,6 +103,10 @@ public final class Skiff implements AutoCloseable {
 
   /**
    * Pushes a {@code .wasm} file to a registry as a CNCF Wasm artifact and returns the manifest digest.
+   *
+   * @param wasmFile the .wasm module
+   * @param reference the target reference, e.g. registry.example.com/tools/hello:1.0
+   * @return the manifest digest, {@code sha256:<hex>}
    */
   public String push(Path wasmFile, String reference) {
     try {
@@ -106,7 +116,11 @@ public final class Skiff implements AutoCloseable {
     }
   }
 
-  /** The OCI client underneath, for inspection and store maintenance. */
+  /**
+   * The OCI client underneath, for inspection and store maintenance.
+   *
+   * @return the OCI client underneath, for inspection and store maintenance
+   */
   public OciClient oci() {
     return oci;
   }
@@ -141,7 +155,9 @@ public final class Skiff implements AutoCloseable {
     }
   }
 
-  /** Stops guest threads and the background compiler, and closes the registry client. */
+  /**
+   * Stops guest threads and the background compiler, and closes the registry client.
+   */
   @Override
   public void close() {
     threads.close();
@@ -157,55 +173,101 @@ public final class Skiff implements AutoCloseable {
 
     private Builder() {}
 
-    /** The content store folder (default: {@code $XDG_CACHE_HOME/skiff} or {@code ~/.cache/skiff}). */
+    /**
+     * The content store folder (default: {@code $XDG_CACHE_HOME/skiff} or {@code ~/.cache/skiff}).
+     *
+     * @param dir the folder
+     * @return this builder
+     */
     public Builder store(Path dir) {
       oci.store(dir);
       return this;
     }
 
-    /** When to contact registries (default {@link PullPolicy#IF_NOT_PRESENT}). */
+    /**
+     * When to contact registries (default {@link PullPolicy#IF_NOT_PRESENT}).
+     *
+     * @param policy the pull policy
+     * @return this builder
+     */
     public Builder pullPolicy(PullPolicy policy) {
       oci.pullPolicy(policy);
       return this;
     }
 
-    /** Allows plain HTTP to this registry host (loopback hosts always are). */
+    /**
+     * Allows plain HTTP to this registry host (loopback hosts always are).
+     *
+     * @param host the registry host, with port if any
+     * @return this builder
+     */
     public Builder insecureRegistry(String host) {
       oci.insecureRegistry(host);
       return this;
     }
 
-    /** Credentials for one registry; tried after anonymous access is refused. */
+    /**
+     * Credentials for one registry; tried after anonymous access is refused.
+     *
+     * @param registry the registry host
+     * @param username the user name
+     * @param password the password (never logged or shown)
+     * @return this builder
+     */
     public Builder credentials(String registry, String username, String password) {
       oci.credentials(registry, username, password);
       return this;
     }
 
-    /** Forces the platform chosen from an image index, for example {@code wasip1/wasm}. */
+    /**
+     * Forces the platform chosen from an image index, for example {@code wasip1/wasm}.
+     *
+     * @param platform os/arch, for example wasip1/wasm
+     * @return this builder
+     */
     public Builder platform(String platform) {
       oci.platform(platform);
       return this;
     }
 
-    /** Receives pull events, for progress bars. */
+    /**
+     * Receives pull events, for progress bars.
+     *
+     * @param listener the listener
+     * @return this builder
+     */
     public Builder listener(PullListener listener) {
       oci.listener(listener);
       return this;
     }
 
-    /** The default execution engine of runners (default {@link Engine#AUTO}). */
+    /**
+     * The default execution engine of runners (default {@link Engine#AUTO}).
+     *
+     * @param engine the engine
+     * @return this builder
+     */
     public Builder engine(Engine engine) {
       this.engine = Objects.requireNonNull(engine, "engine");
       return this;
     }
 
-    /** Whether compiled code is cached on disk beside the store (default true). */
+    /**
+     * Whether compiled code is cached on disk beside the store (default true).
+     *
+     * @param enabled whether it is on
+     * @return this builder
+     */
     public Builder compiledCodeCache(boolean enabled) {
       this.compiledCodeCache = enabled;
       return this;
     }
 
-    /** The configured, thread-safe {@link Skiff}. */
+    /**
+     * The configured, thread-safe {@link Skiff}.
+     *
+     * @return the configured, thread-safe {@link Skiff}
+     */
     public Skiff build() {
       return new Skiff(this);
     }

@@ -13,12 +13,21 @@ public sealed class SkiffException extends RuntimeException
         LimitExceededException {
   private static final long serialVersionUID = 1L;
 
-  /** Creates the exception with a message that says what failed and what to do. */
+  /**
+   * Creates the exception with a message that says what failed and what to do.
+   *
+   * @param message what failed, on what input, and what to do next
+   */
   public SkiffException(String message) {
     super(message);
   }
 
-  /** Creates the exception with a message and the failure that caused it. */
+  /**
+   * Creates the exception with a message and the failure that caused it.
+   *
+   * @param message what failed, on what input, and what to do next
+   * @param cause the underlying failure
+   */
   public SkiffException(String message, Throwable cause) {
     super(message, cause);
   }

@@ -29,37 +29,65 @@ public final class WasmArtifact {
     this.engine = engine;
   }
 
-  /** A new single-use runner for this module, with nothing granted yet. */
+  /**
+   * A new single-use runner for this module, with nothing granted yet.
+   *
+   * @return this runner
+   */
   public Runner runner() {
     return new Runner(this, loaded, threads, engine);
   }
 
-  /** What the artifact was pulled from, as the caller named it. */
+  /**
+   * What the artifact was pulled from, as the caller named it.
+   *
+   * @return what the artifact was pulled from, as the caller named it
+   */
   public String source() {
     return pulled.source();
   }
 
-  /** The module's digest, {@code sha256:<hex>}. */
+  /**
+   * The module's digest, {@code sha256:<hex>}.
+   *
+   * @return the digest of the module bytes
+   */
   public String moduleDigest() {
     return pulled.moduleDigest();
   }
 
-  /** Everything the OCI layer knows: digests of index, manifest, config, packaging, the module's path. */
+  /**
+   * Everything the OCI layer knows: digests of index, manifest, config, packaging, the module's path.
+   *
+   * @return everything the OCI layer knows: digests of index, manifest, config, packaging, the module's path
+   */
   public PulledModule image() {
     return pulled;
   }
 
-  /** The image configuration (empty for a bare module or a CNCF artifact). */
+  /**
+   * The image configuration (empty for a bare module or a CNCF artifact).
+   *
+   * @return the image configuration (empty for a bare module or a CNCF artifact)
+   */
   public ImageConfig imageConfig() {
     return pulled.config();
   }
 
-  /** The image's read-only file tree, for Docker-style images that have one. */
+  /**
+   * The image's read-only file tree, for Docker-style images that have one.
+   *
+   * @return the image's read-only file tree, for Docker-style images that have one
+   */
   public Optional<Path> rootfs() {
     return pulled.rootfs();
   }
 
-  /** The module's imports as {@code module.name (kind)}. */
+  /**
+   * The module's imports as {@code module.name (kind)}.
+   *
+   * @return the module's imports as {@code module.name (kind)}
+   */
   public List<String> imports() {
     List<String> out = new ArrayList<>();
     WasmModule m = loaded.module();
@@ -68,7 +96,11 @@ public final class WasmArtifact {
     return out;
   }
 
-  /** The module's exports as {@code name (kind)}. */
+  /**
+   * The module's exports as {@code name (kind)}.
+   *
+   * @return the module's exports as {@code name (kind)}
+   */
   public List<String> exports() {
     List<String> out = new ArrayList<>();
     Modules.exports(loaded.module()).forEach(e ->
@@ -76,17 +108,29 @@ public final class WasmArtifact {
     return out;
   }
 
-  /** Whether the module is a WASI command (exports {@code _start}). */
+  /**
+   * Whether the module is a WASI command (exports {@code _start}).
+   *
+   * @return whether the module is a WASI command (exports {@code _start})
+   */
   public boolean isCommand() {
     return Runner.exportsFunction(loaded.module(), "_start");
   }
 
-  /** Whether compiled code for this module is ready in memory (see {@link Engine#AUTO}). */
+  /**
+   * Whether compiled code for this module is ready in memory (see {@link Engine#AUTO}).
+   *
+   * @return whether compiled code for this module is ready in memory (see {@link Engine#AUTO})
+   */
   public boolean isCompiled() {
     return loaded.isCompiled();
   }
 
-  /** Compiles the module now (or waits for the background compilation) so later instances run compiled. */
+  /**
+   * Compiles the module now (or waits for the background compilation) so later instances run compiled.
+   *
+   * @return this artifact
+   */
   public WasmArtifact compile() {
     loaded.compileNow();
     return this;

@@ -26,42 +26,79 @@ public final class WasmFunction {
     this.type = type;
   }
 
-  /** The export name. */
+  /**
+   * The export name.
+   *
+   * @return the export name
+   */
   public String name() {
     return name;
   }
 
-  /** The Wasm signature, for example {@code (i32,i32) -> (i32)}. */
+  /**
+   * The Wasm signature, for example {@code (i32,i32) -> (i32)}.
+   *
+   * @return the Wasm signature, for example {@code (i32,i32) -> (i32)}
+   */
   public String signature() {
     return type.toString();
   }
 
-  /** Calls with raw Wasm values (i32 as long, floats as raw bits) and returns the raw results. */
+  /**
+   * Calls with raw Wasm values (i32 as long, floats as raw bits) and returns the raw results.
+   *
+   * @param args the arguments
+   * @return the raw results
+   */
   public long[] callRaw(long... args) {
     return owner.invoke(name, export, args);
   }
 
-  /** Calls a function that returns nothing or whose results are ignored. */
+  /**
+   * Calls a function that returns nothing or whose results are ignored.
+   *
+   * @param args the arguments
+   */
   public void callVoid(Number... args) {
     callRaw(convert(args));
   }
 
-  /** Calls a function returning an {@code i32}. */
+  /**
+   * Calls a function returning an {@code i32}.
+   *
+   * @param args the arguments
+   * @return the {@code i32} result
+   */
   public int callInt(Number... args) {
     return (int) single(ValType.I32, args);
   }
 
-  /** Calls a function returning an {@code i64}. */
+  /**
+   * Calls a function returning an {@code i64}.
+   *
+   * @param args the arguments
+   * @return the {@code i64} result
+   */
   public long callLong(Number... args) {
     return single(ValType.I64, args);
   }
 
-  /** Calls a function returning an {@code f32}. */
+  /**
+   * Calls a function returning an {@code f32}.
+   *
+   * @param args the arguments
+   * @return the {@code f32} result
+   */
   public float callFloat(Number... args) {
     return Float.intBitsToFloat((int) single(ValType.F32, args));
   }
 
-  /** Calls a function returning an {@code f64}. */
+  /**
+   * Calls a function returning an {@code f64}.
+   *
+   * @param args the arguments
+   * @return the {@code f64} result
+   */
   public double callDouble(Number... args) {
     return Double.longBitsToDouble(single(ValType.F64, args));
   }

@@ -49,6 +49,8 @@ public final class WasmInstance implements AutoCloseable {
    * The exported function {@code name}.
    *
    * @throws IllegalArgumentException if there is no such function export; the message lists them
+   * @param name the name
+   * @return the exported function {@code name}
    */
   public WasmFunction function(String name) {
     ensureUsable();
@@ -62,7 +64,11 @@ public final class WasmInstance implements AutoCloseable {
     return new WasmFunction(this, name, export, type);
   }
 
-  /** Names of the exported functions. */
+  /**
+   * Names of the exported functions.
+   *
+   * @return names of the exported functions
+   */
   public List<String> exportedFunctions() {
     List<String> names = new ArrayList<>();
     Modules.exports(instance.module()).stream()
@@ -71,44 +77,84 @@ public final class WasmInstance implements AutoCloseable {
     return names;
   }
 
-  /** The current size of linear memory 0 in bytes. */
+  /**
+   * The current size of linear memory 0 in bytes.
+   *
+   * @return the current size of linear memory 0 in bytes
+   */
   public long memorySize() {
     return (long) memory().pages() * Memory.PAGE_SIZE;
   }
 
-  /** Copies {@code length} bytes of linear memory from {@code address}. */
+  /**
+   * Copies {@code length} bytes of linear memory from {@code address}.
+   *
+   * @param address the byte offset in linear memory
+   * @param length how many bytes
+   * @return a copy of the bytes
+   */
   public byte[] readBytes(int address, int length) {
     return memory().readBytes(address, length);
   }
 
-  /** Copies {@code data} into linear memory at {@code address}. */
+  /**
+   * Copies {@code data} into linear memory at {@code address}.
+   *
+   * @param address the byte offset in linear memory
+   * @param data the bytes
+   */
   public void writeBytes(int address, byte[] data) {
     memory().write(address, data);
   }
 
-  /** Decodes {@code length} bytes at {@code address} as UTF-8. */
+  /**
+   * Decodes {@code length} bytes at {@code address} as UTF-8.
+   *
+   * @param address the byte offset in linear memory
+   * @param length how many bytes
+   * @return the decoded text
+   */
   public String readString(int address, int length) {
     return new String(readBytes(address, length), StandardCharsets.UTF_8);
   }
 
-  /** Decodes the NUL-terminated UTF-8 string at {@code address}. */
+  /**
+   * Decodes the NUL-terminated UTF-8 string at {@code address}.
+   *
+   * @param address the byte offset in linear memory
+   * @return the decoded text
+   */
   public String readCString(int address) {
     return memory().readCString(address);
   }
 
-  /** Encodes {@code text} as UTF-8 at {@code address} (no terminator) and returns the byte count. */
+  /**
+   * Encodes {@code text} as UTF-8 at {@code address} (no terminator) and returns the byte count.
+   *
+   * @param address the byte offset in linear memory
+   * @param text the text
+   * @return the number of bytes written
+   */
   public int writeString(int address, String text) {
     byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
     writeBytes(address, bytes);
     return bytes.length;
   }
 
-  /** Output the guest wrote to stdout so far, when it is captured. */
+  /**
+   * Output the guest wrote to stdout so far, when it is captured.
+   *
+   * @return output the guest wrote to stdout so far, when it is captured
+   */
   public byte[] capturedStdout() {
     return wasi == null ? new byte[0] : wasi.capturedStdout();
   }
 
-  /** Output the guest wrote to stderr so far, when it is captured. */
+  /**
+   * Output the guest wrote to stderr so far, when it is captured.
+   *
+   * @return output the guest wrote to stderr so far, when it is captured
+   */
   public byte[] capturedStderr() {
     return wasi == null ? new byte[0] : wasi.capturedStderr();
   }

@@ -1,5 +1,8 @@
 package dev.skiff.cli;
 
+import dev.skiff.Skiff;
+import dev.skiff.oci.ContentStore;
+import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -22,7 +25,17 @@ final class CacheCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      throw new UnsupportedOperationException("skiff cache ls is not implemented yet");
+      try (Skiff skiff = common.builder().build()) {
+        PrintWriter out = spec.commandLine().getOut();
+        long total = 0;
+        for (ContentStore.Entry e : skiff.oci().store().list()) {
+          out.printf("%-78s %-9s %12d  %s%n", e.digest(), e.kind(), e.size(), e.lastUsed());
+          total += e.size();
+        }
+        out.println("total " + total + " bytes in " + skiff.oci().store().root());
+        out.flush();
+        return 0;
+      }
     }
   }
 
@@ -37,7 +50,12 @@ final class CacheCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      throw new UnsupportedOperationException("skiff cache prune is not implemented yet");
+      try (Skiff skiff = common.builder().build()) {
+        long freed = skiff.oci().store().prune(RunCommand.parseSize(maxSize));
+        spec.commandLine().getOut().println("freed " + freed + " bytes");
+        spec.commandLine().getOut().flush();
+        return 0;
+      }
     }
   }
 }

@@ -29,14 +29,14 @@ class CliTest {
     ByteArrayOutputStream guestOut = new ByteArrayOutputStream();
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    String[] full = new String[args.length + 1];
-    full[0] = args[0];
-    full[1] = "--store=" + store;
-    System.arraycopy(args, 1, full, 2, args.length - 1);
+    // --store goes right after the (sub)command name(s)
+    int words = args[0].equals("cache") ? 2 : 1;
+    java.util.List<String> full = new java.util.ArrayList<>(java.util.List.of(args));
+    full.add(words, "--store=" + store);
     int code;
     try {
       System.setOut(new PrintStream(guestOut, true, StandardCharsets.UTF_8));
-      code = Main.execute(full, new PrintWriter(out, true), new PrintWriter(err, true));
+      code = Main.execute(full.toArray(String[]::new), new PrintWriter(out, true), new PrintWriter(err, true));
     } finally {
       System.setOut(savedOut);
     }
@@ -70,6 +70,20 @@ class CliTest {
     assertEquals(TestImages.sha256(Files.readAllBytes(Fixtures.wasm("hello.wasm"))), pulled.out().trim());
     Outcome offline = skiff("run", "--pull", "never", registry.host() + "/cli/offline:1");
     assertEquals(0, offline.code(), offline.err());
+  }
+
+  @Test
+  void cacheListsAndPrunesTheStore() throws Exception {
+    TestImages.pushCncfArtifact(registry, "cli/cache:1", Fixtures.wasm("hello.wasm"));
+    assertEquals(0, skiff("pull", registry.host() + "/cli/cache:1").code());
+    String moduleDigest = TestImages.sha256(Files.readAllBytes(Fixtures.wasm("hello.wasm")));
+    Outcome ls = skiff("cache", "ls");
+    assertEquals(0, ls.code(), ls.err());
+    assertTrue(ls.out().contains(moduleDigest), ls.out());
+    Outcome prune = skiff("cache", "prune", "--max-size", "0");
+    assertEquals(0, prune.code(), prune.err());
+    assertTrue(prune.out().startsWith("freed "), prune.out());
+    assertTrue(!skiff("cache", "ls").out().contains(moduleDigest), "pruned to zero");
   }
 
   @Test

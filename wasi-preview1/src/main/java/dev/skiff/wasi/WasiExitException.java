@@ -6,6 +6,7 @@ package dev.skiff.wasi;
  */
 public final class WasiExitException extends RuntimeException {
   private static final long serialVersionUID = 1L;
+  /** The code the guest passed to {@code proc_exit}. */
   private final int exitCode;
 
   /**

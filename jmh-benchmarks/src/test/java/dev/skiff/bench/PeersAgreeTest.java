@@ -1,0 +1,67 @@
+package dev.skiff.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.skiff.bench.peers.NativeKernels;
+import dev.skiff.bench.peers.PeerInstance;
+import dev.skiff.bench.peers.PeerModule;
+import dev.skiff.bench.peers.Polyglot;
+import dev.skiff.bench.peers.Runtime;
+import dev.skiff.testing.Fixtures;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Every runtime computes exactly what the native C computes, so the benchmarks compare equal work. */
+class PeersAgreeTest {
+  private static NativeKernels nativeKernels;
+
+  static List<Runtime> runtimes() {
+    return Arrays.stream(Runtime.values())
+        .filter(r -> r != Runtime.GRAALWASM || Polyglot.available())
+        .collect(Collectors.toList());
+  }
+
+  @BeforeAll
+  static void startNative() {
+    nativeKernels = new NativeKernels();
+    nativeKernels.call("fill", ComputeBenchmark.SEED);
+  }
+
+  @AfterAll
+  static void stopNative() {
+    nativeKernels.close();
+  }
+
+  @ParameterizedTest
+  @MethodSource("runtimes")
+  void kernelsMatchNativeC(Runtime runtime) {
+    try (PeerModule module = runtime.load(Fixtures.wasm("bench/kernels.wasm"));
+         PeerInstance instance = module.instantiate()) {
+      instance.function("fill").call(ComputeBenchmark.SEED);
+      assertEquals(nativeKernels.call("hash", ComputeBenchmark.HASH_BYTES),
+          Integer.toUnsignedLong((int) instance.function("hash").call(ComputeBenchmark.HASH_BYTES)), "hash");
+      // small inputs keep the interpreters quick; the benchmark sizes run in the smoke test
+      assertEquals(nativeKernels.call("sieve", 100_000), instance.function("sieve").call(100_000), "sieve");
+      assertEquals(82025, nativeKernels.call("sieve", ComputeBenchmark.SIEVE_N), "native sieve(2^20)");
+      assertEquals(nativeKernels.call("fib", 20), instance.function("fib").call(20), "fib");
+      assertEquals(196418, nativeKernels.call("fib", ComputeBenchmark.FIB_N), "native fib(27)");
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("runtimes")
+  void handlerAnswersTheRequestOnFreshInstances(Runtime runtime) {
+    try (PeerModule module = runtime.load(Fixtures.wasm("bench/handler.wasm"))) {
+      for (int i = 0; i < 3; i++) {
+        assertEquals(HandlerBenchmark.RESPONSE,
+            new String(HandlerBenchmark.handle(module), StandardCharsets.US_ASCII));
+      }
+    }
+  }
+}
