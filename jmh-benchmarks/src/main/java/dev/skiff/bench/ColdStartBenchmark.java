@@ -63,8 +63,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Warmup(iterations = 3)
-@Measurement(iterations = 8)
+@Warmup(iterations = 2)
+@Measurement(iterations = 6)
 @Fork(value = 1, jvmArgsAppend = {"-Xss8m"})
 public class ColdStartBenchmark {
   /** The guest's arguments after argv[0]. */

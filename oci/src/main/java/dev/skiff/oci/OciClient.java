@@ -55,7 +55,7 @@ public final class OciClient implements AutoCloseable {
 
   private OciClient(Builder b) {
     this.config = b.copy();
-    this.store = new ContentStore(new BlobStore(b.store != null ? b.store : defaultStore()));
+    this.store = new ContentStore(new BlobStore(b.store != null ? b.store : defaultStore(), b.fsync));
     this.http = new OkHttpClient.Builder()
         .connectTimeout(b.connectTimeout.toMillis(), TimeUnit.MILLISECONDS)
         .readTimeout(b.readTimeout.toMillis(), TimeUnit.MILLISECONDS)
@@ -67,8 +67,9 @@ public final class OciClient implements AutoCloseable {
       TrustedCertificates tc = TrustedCertificates.load(e.getValue());
       perRegistry.put(e.getKey(), http.newBuilder().sslSocketFactory(tc.socketFactory(), tc.trustManager()).build());
     }
-    CredentialSources creds = CredentialSources.defaults(b.credentials, System.getenv(),
-        Path.of(System.getProperty("user.home")));
+    CredentialSources creds = CredentialSources.defaults(b.credentials,
+        b.environment != null ? b.environment : System.getenv(),
+        b.home != null ? b.home : Path.of(System.getProperty("user.home")));
     this.registry = new RegistryClient(new RegistryClient.Settings(http, perRegistry, Set.copyOf(b.insecure), creds,
         b.listener, b.maxAttempts, b.retryBackoff, b.retryBudget));
   }
@@ -326,8 +327,28 @@ public final class OciClient implements AutoCloseable {
     private long pushChunkSize = 16L << 20;
     private Map<String, List<String>> mirrors = new LinkedHashMap<>();
     private Map<String, Path> trustedCertificates = new LinkedHashMap<>();
+    private boolean fsync = true;
+    private Map<String, String> environment;
+    private Path home;
 
     private Builder() {}
+
+    /**
+     * Test and measurement seam (not public API): the environment ({@code DOCKER_CONFIG},
+     * {@code REGISTRY_AUTH_FILE}, {@code XDG_RUNTIME_DIR}, {@code SKIFF_*}, {@code PATH} for credential
+     * helpers) and home directory that credential sources read instead of the process's own.
+     */
+    Builder credentialEnvironment(Map<String, String> env, Path homeDir) {
+      this.environment = Map.copyOf(env);
+      this.home = Objects.requireNonNull(homeDir, "homeDir");
+      return this;
+    }
+
+    /** Measurement seam (not public API): skip fsync of committed blobs, to compare with tools that never sync. */
+    Builder fsync(boolean enabled) {
+      this.fsync = enabled;
+      return this;
+    }
 
     private Builder copy() {
       Builder b = new Builder();
@@ -348,6 +369,9 @@ public final class OciClient implements AutoCloseable {
       mirrors.forEach((k, v) -> mm.put(k, List.copyOf(v)));
       b.mirrors = Map.copyOf(mm);
       b.trustedCertificates = Map.copyOf(trustedCertificates);
+      b.fsync = fsync;
+      b.environment = environment;
+      b.home = home;
       return b;
     }
 

@@ -89,4 +89,10 @@ class ConformanceTest {
       assertEquals(1, s.count(), "nothing was created in the read-only preopen");
     }
   }
+
+  @ParameterizedTest
+  @EnumSource(Sandboxes.class)
+  void pollOneoffClocksAndFdReadiness(Sandboxes fs) throws IOException {
+    assertOk(run(fs, "poll.wasm", b -> b.stdin(Stdin.bytes("input".getBytes(java.nio.charset.StandardCharsets.UTF_8)))));
+  }
 }

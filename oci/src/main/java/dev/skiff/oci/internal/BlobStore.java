@@ -28,7 +28,11 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
 
@@ -41,10 +45,31 @@ public final class BlobStore {
   private static final System.Logger LOG = System.getLogger("dev.skiff.oci.store");
   private static final int BUFFER = 1 << 16;
 
+  /** Buffers of the download pipeline: large enough to amortise syscalls, few enough to bound memory (4 MiB). */
+  static final int PIPE_BUFFER = 1 << 20;
+  static final int PIPE_BUFFERS = 4;
+  /** Below this a blob is hashed on the calling thread: a hand-off costs more than it saves. */
+  static final long PIPE_THRESHOLD = 4L << 20;
+  private static final ExecutorService HASHERS = Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "skiff-blob-hasher");
+    t.setDaemon(true);
+    return t;
+  });
+
   private final Path root;
+  private final boolean fsync;
   private final ConcurrentHashMap<String, ReentrantLock> locks = new ConcurrentHashMap<>();
 
   public BlobStore(Path root) {
+    this(root, true);
+  }
+
+  /**
+   * @param fsync whether committed blobs are forced to disk before their rename (always, except in
+   *     measurements that compare against tools which do not fsync)
+   */
+  public BlobStore(Path root, boolean fsync) {
+    this.fsync = fsync;
     this.root = root.toAbsolutePath().normalize();
     try {
       for (String d : new String[] {"blobs/sha256", "blobs/sha512", "tmp", "locks", "refs", "rootfs"}) {
@@ -250,6 +275,96 @@ public final class BlobStore {
       }
     }
 
+    /**
+     * Copies a stream in until its end. Large blobs go through a pipeline: this thread reads and writes
+     * the file while another hashes, through a bounded queue of reused 1 MiB buffers (4 MiB in all).
+     * When reading fails, the bytes read so far are still written and hashed, so {@link #written()} is
+     * where a resumed download continues.
+     */
+    public void transferFrom(InputStream in) throws IOException {
+      long remaining = size < 0 ? -1 : size - written;
+      if (remaining >= 0 && remaining < PIPE_THRESHOLD) {
+        writeAll(in);
+        return;
+      }
+      ArrayBlockingQueue<byte[]> free = new ArrayBlockingQueue<>(PIPE_BUFFERS);
+      for (int i = 0; i < PIPE_BUFFERS; i++) {
+        free.add(new byte[PIPE_BUFFER]);
+      }
+      ArrayBlockingQueue<Chunk> full = new ArrayBlockingQueue<>(PIPE_BUFFERS + 1);
+      MessageDigest hash = md;
+      Future<?> hasher = HASHERS.submit(() -> {
+        while (true) {
+          Chunk c = full.take();
+          if (c.length < 0) {
+            return null;
+          }
+          hash.update(c.buffer, 0, c.length);
+          free.add(c.buffer);
+        }
+      });
+      Exception failure = null;
+      try {
+        while (true) {
+          byte[] buf = free.take();
+          int n = 0;
+          try {
+            for (int r; n < buf.length && (r = in.read(buf, n, buf.length - n)) > 0; ) {
+              n += r;
+            }
+          } catch (IOException e) {
+            failure = e; // keep what arrived: it is written and hashed below, then the caller resumes
+          }
+          if (n > 0) {
+            append(buf, n);
+            full.put(new Chunk(buf, n));
+          } else {
+            free.add(buf);
+          }
+          if (failure != null || n < buf.length) {
+            break;
+          }
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        failure = new java.io.InterruptedIOException("interrupted while downloading " + digest);
+      } catch (IOException | RuntimeException e) {
+        failure = e;
+      } finally {
+        full.add(Chunk.END); // never blocks: at most PIPE_BUFFERS chunks are queued
+      }
+      // Always let the hasher drain what was written, so the digest covers the file for a resume.
+      try {
+        hasher.get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        hasher.cancel(true);
+        throw new java.io.InterruptedIOException("interrupted while hashing " + digest);
+      } catch (java.util.concurrent.ExecutionException e) {
+        throw new IOException("hashing " + digest + " failed: " + e.getCause(), e.getCause());
+      }
+      if (failure instanceof IOException e) {
+        throw e;
+      }
+      if (failure instanceof RuntimeException e) {
+        throw e;
+      }
+    }
+
+    /** Writes to the file without hashing (the pipeline hashes on its own thread). */
+    private void append(byte[] b, int len) throws IOException {
+      if (size >= 0 && written + len > size) {
+        throw new DigestMismatchException(digest, "size>" + size, "blob " + digest + " is larger than the "
+            + size + " bytes its descriptor declares; discarded");
+      }
+      ByteBuffer bb = ByteBuffer.wrap(b, 0, len);
+      while (bb.hasRemaining()) {
+        ch.write(bb);
+      }
+      written += len;
+      Listeners.progress(listener, digest, written, size);
+    }
+
     /** Discards what was written (e.g. a server that ignored a Range request). */
     public void restart() throws IOException {
       ch.truncate(0);
@@ -268,7 +383,9 @@ public final class BlobStore {
         throw new DigestMismatchException(digest, actual, "blob content hashes to " + actual + ", not " + digest
             + "; discarded");
       }
-      ch.force(true);
+      if (fsync) {
+        ch.force(true);
+      }
       ch.close();
       Path target = blobPath(digest);
       try {
@@ -276,7 +393,9 @@ public final class BlobStore {
       } catch (AtomicMoveNotSupportedException e) {
         Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
       }
-      fsyncDir(target.getParent());
+      if (fsync) {
+        fsyncDir(target.getParent());
+      }
       committed = true;
     }
 
@@ -289,6 +408,11 @@ public final class BlobStore {
         Files.deleteIfExists(tmp);
       }
     }
+  }
+
+  /** A filled pipeline buffer; {@link #END} (length -1) stops the hasher. */
+  private record Chunk(byte[] buffer, int length) {
+    static final Chunk END = new Chunk(null, -1);
   }
 
   static void fsyncDir(Path dir) {

@@ -41,7 +41,10 @@ public final class CredentialSources {
     s.add(r -> fromEnv(env, r));
     String dockerConfig = env.get("DOCKER_CONFIG");
     Path docker = dockerConfig != null ? Path.of(dockerConfig, "config.json") : home.resolve(".docker/config.json");
-    s.add(r -> dockerConfig(docker, r, "docker config " + docker));
+    // Credential helpers are looked up on the PATH of the environment given, like Docker does.
+    String path = env.getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin");
+    Function<String[], Optional<Credential>> helper = a -> runHelper(a, path);
+    s.add(r -> dockerConfig(docker, r, "docker config " + docker, helper));
     List<Path> podman = new ArrayList<>();
     if (env.get("REGISTRY_AUTH_FILE") != null) {
       podman.add(Path.of(env.get("REGISTRY_AUTH_FILE")));
@@ -51,7 +54,7 @@ public final class CredentialSources {
     }
     podman.add(home.resolve(".config/containers/auth.json"));
     for (Path p : podman) {
-      s.add(r -> dockerConfig(p, r, "podman auth " + p));
+      s.add(r -> dockerConfig(p, r, "podman auth " + p, helper));
     }
     return new CredentialSources(s);
   }
@@ -87,10 +90,6 @@ public final class CredentialSources {
       keys.add("docker.io");
     }
     return keys;
-  }
-
-  static Optional<Credential> dockerConfig(Path file, String registry, String label) {
-    return dockerConfig(file, registry, label, CredentialSources::runHelper);
   }
 
   static Optional<Credential> dockerConfig(Path file, String registry, String label,
@@ -150,16 +149,28 @@ public final class CredentialSources {
   }
 
   /** Runs {@code docker-credential-<name> get} with the server on stdin (the Docker credential helper protocol). */
-  static Optional<Credential> runHelper(String[] nameAndRegistry) {
+  static Optional<Credential> runHelper(String[] nameAndRegistry, String searchPath) {
     String name = nameAndRegistry[0];
     String registry = nameAndRegistry[1];
-    if (!name.matches("[A-Za-z0-9._-]+")) {
+    if (!name.matches("[A-Za-z0-9_-][A-Za-z0-9._-]*")) {
       LOG.log(System.Logger.Level.WARNING, "ignoring credential helper with an unsafe name: {0}", name);
       return Optional.empty();
     }
     String program = "docker-credential-" + name;
+    Path executable = null;
+    for (String dir : searchPath.split(java.io.File.pathSeparator)) {
+      Path candidate = Path.of(dir.isEmpty() ? "." : dir).resolve(program);
+      if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
+        executable = candidate.toAbsolutePath();
+        break;
+      }
+    }
+    if (executable == null) {
+      LOG.log(System.Logger.Level.DEBUG, "credential helper {0} is not on the PATH", program);
+      return Optional.empty();
+    }
     try {
-      Process p = new ProcessBuilder(program, "get").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+      Process p = new ProcessBuilder(executable.toString(), "get").redirectError(ProcessBuilder.Redirect.DISCARD).start();
       try (OutputStream in = p.getOutputStream()) {
         in.write(registry.getBytes(StandardCharsets.UTF_8));
       }

@@ -71,8 +71,9 @@ public final class RegistryClient {
     return (isPlain(host) ? "http://" : "https://") + host;
   }
 
+  /** A registry given its own trusted certificates speaks TLS, even on loopback. */
   boolean isPlain(String host) {
-    return s.insecure().contains(host) || isLoopback(host);
+    return s.insecure().contains(host) || isLoopback(host) && !s.perRegistryHttp().containsKey(host);
   }
 
   public static boolean isLoopback(String host) {
@@ -183,10 +184,7 @@ public final class RegistryClient {
           }
         }
         try (InputStream in = r.body().byteStream()) {
-          byte[] buf = new byte[BUFFER];
-          for (int n; (n = in.read(buf)) > 0; ) {
-            sink.write(buf, 0, n);
-          }
+          sink.transferFrom(in);
         }
         if (sink.size() >= 0 && sink.written() < sink.size()) {
           throw new java.io.EOFException("connection closed after " + sink.written() + " of " + sink.size() + " bytes");
@@ -350,6 +348,11 @@ public final class RegistryClient {
       } catch (ProtocolException e) {
         throw new RegistryException(registry, 0, List.of(), what + ": " + e.getMessage()
             + " (redirect loop or broken server)", e);
+      } catch (javax.net.ssl.SSLHandshakeException | javax.net.ssl.SSLPeerUnverifiedException e) {
+        // An untrusted certificate does not get better with retries.
+        throw new RegistryException(registry, 0, List.of(), what + ": the TLS certificate of " + host
+            + " is not trusted (" + e.getMessage() + "); trust its CA with trustedCertificates(\"" + host
+            + "\", caFile)", e);
       } catch (IOException e) {
         if (attempt >= s.maxAttempts() || System.nanoTime() > deadline || Thread.currentThread().isInterrupted()) {
           throw unreachable(registry, what + " after " + attempt + " attempt(s)", e);

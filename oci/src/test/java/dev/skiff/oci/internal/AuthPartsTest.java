@@ -64,22 +64,41 @@ class AuthPartsTest {
   }
 
   @Test
-  void runsARealCredentialHelperProgram() throws Exception {
-    // The Docker credential-helper protocol: server on stdin, JSON on stdout.
+  void runsARealCredentialHelperProgramFoundOnThePathGiven() throws Exception {
+    // The Docker credential-helper protocol: "get" as argument, server on stdin, JSON on stdout.
     Path bin = Files.createDirectories(home.resolve("bin"));
+    Path log = home.resolve("helper.log");
     Path helper = bin.resolve("docker-credential-skifftest");
-    Files.writeString(helper, "#!/bin/sh\nread server\nif [ \"$server\" = \"reg.test\" ]; then\n"
-        + "echo '{\"ServerURL\":\"reg.test\",\"Username\":\"<token>\",\"Secret\":\"idtok\"}'\nelse exit 1; fi\n");
-    helper.toFile().setExecutable(true);
-    // ProcessBuilder resolves the program on PATH; call it by absolute name through the same code path.
-    Optional<Credential> none = CredentialSources.runHelper(new String[] {"does-not-exist-skiff", "reg.test"});
-    assertTrue(none.isEmpty());
-    Optional<Credential> bad = CredentialSources.runHelper(new String[] {"../evil", "reg.test"});
-    assertTrue(bad.isEmpty());
-    Process p = new ProcessBuilder(helper.toString(), "get").start();
-    p.getOutputStream().write("reg.test".getBytes());
-    p.getOutputStream().close();
-    assertTrue(new String(p.getInputStream().readAllBytes()).contains("idtok"));
+    Files.writeString(helper, "#!/bin/sh\nread server\necho \"$1 $server\" >> " + log + "\n"
+        + "if [ \"$server\" = \"reg.test\" ]; then\n"
+        + "echo '{\"ServerURL\":\"reg.test\",\"Username\":\"<token>\",\"Secret\":\"idtok\"}'\n"
+        + "elif [ \"$server\" = \"user.test\" ]; then\n"
+        + "echo '{\"ServerURL\":\"user.test\",\"Username\":\"carol\",\"Secret\":\"pw-from-helper\"}'\n"
+        + "else echo 'credentials not found in native keychain'; exit 1; fi\n");
+    assertTrue(helper.toFile().setExecutable(true));
+    String path = "/nonexistent-dir:" + bin;
+    Credential token = CredentialSources.runHelper(new String[] {"skifftest", "reg.test"}, path).orElseThrow();
+    assertTrue(token.hasIdentityToken());
+    assertEquals("idtok", token.identityToken());
+    assertEquals("docker-credential-skifftest", token.source());
+    Credential user = CredentialSources.runHelper(new String[] {"skifftest", "user.test"}, path).orElseThrow();
+    assertEquals("carol", user.username());
+    assertEquals("pw-from-helper", user.password());
+    assertFalse(user.toString().contains("pw-from-helper"));
+    assertTrue(CredentialSources.runHelper(new String[] {"skifftest", "other.test"}, path).isEmpty(), "exit 1: not mine");
+    assertEquals(List.of("get reg.test", "get user.test", "get other.test"), Files.readAllLines(log));
+    // Not on this PATH (it is on no other either), and names that could escape the bin folder, are refused.
+    assertTrue(CredentialSources.runHelper(new String[] {"skifftest", "reg.test"}, "/nonexistent-dir").isEmpty());
+    assertTrue(CredentialSources.runHelper(new String[] {"../evil", "reg.test"}, path).isEmpty());
+    assertTrue(CredentialSources.runHelper(new String[] {"..", "reg.test"}, path).isEmpty());
+    assertEquals(3, Files.readAllLines(log).size());
+    // Through config.json's credHelpers, with the PATH taken from the environment given.
+    Path docker = Files.createDirectories(home.resolve("docker"));
+    Files.writeString(docker.resolve("config.json"), "{\"credHelpers\":{\"user.test\":\"skifftest\"}}");
+    CredentialSources chain = CredentialSources.defaults(Map.of(),
+        Map.of("DOCKER_CONFIG", docker.toString(), "PATH", path), home);
+    assertEquals("carol", chain.lookup("user.test").orElseThrow().username());
+    assertTrue(chain.lookup("reg.test").isEmpty(), "a helper is asked only for the registries it is configured for");
   }
 
   @Test

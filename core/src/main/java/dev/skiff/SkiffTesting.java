@@ -1,0 +1,120 @@
+package dev.skiff;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Objects;
+
+/**
+ * Helpers for embedding Wasm modules in unit tests, with no test framework dependency.
+ *
+ * <pre>{@code
+ * class PluginTest {
+ *   @TempDir Path tmp;
+ *
+ *   @Test void addsNumbers() {
+ *     try (Skiff skiff = Skiff.builder().store(tmp.resolve("store")).build()) {
+ *       // a .wasm on the test class path (src/test/resources/plugins/calc.wasm)
+ *       WasmArtifact calc = skiff.pull(SkiffTesting.classpathModule("/plugins/calc.wasm", tmp));
+ *       // or packaged as an OCI image layout, exactly as a registry would serve it
+ *       SkiffTesting.writeOciLayout(Path.of("build/calc.wasm"), tmp.resolve("layout"), "1.0");
+ *       WasmArtifact same = skiff.pull("oci:" + tmp.resolve("layout") + ":1.0");
+ *     }
+ *   }
+ * }
+ * }</pre>
+ *
+ * <p>Sources such as {@code oci:src/test/resources/my-layout:1.0} work directly with
+ * {@link Skiff#pull(String)}; these helpers cover the two cases that need a file first.
+ */
+public final class SkiffTesting {
+  private SkiffTesting() {}
+
+  /**
+   * Copies a {@code .wasm} resource from the class path into {@code dir} and returns its path, ready
+   * for {@link Skiff#pull(String)}.
+   *
+   * @param resource an absolute resource name, e.g. {@code /plugins/calc.wasm}
+   * @param dir a folder the test owns, e.g. a JUnit {@code @TempDir}
+   * @return the path of the copied module, as a string
+   * @throws IllegalArgumentException if the resource does not exist or is not named {@code *.wasm}
+   */
+  public static String classpathModule(String resource, Path dir) {
+    Objects.requireNonNull(resource, "resource");
+    if (!resource.endsWith(".wasm")) {
+      throw new IllegalArgumentException("Expected a .wasm resource, got '" + resource + "'");
+    }
+    String absolute = resource.startsWith("/") ? resource : "/" + resource;
+    try (InputStream in = SkiffTesting.class.getResourceAsStream(absolute)) {
+      InputStream source = in != null ? in
+          : Thread.currentThread().getContextClassLoader().getResourceAsStream(absolute.substring(1));
+      if (source == null) {
+        throw new IllegalArgumentException("No class path resource " + absolute);
+      }
+      try (source) {
+        Path target = Files.createDirectories(dir).resolve(absolute.substring(absolute.lastIndexOf('/') + 1));
+        Files.copy(source, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        return target.toString();
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot copy " + absolute + " into " + dir, e);
+    }
+  }
+
+  /**
+   * Packages a module as a CNCF Wasm artifact (config {@code application/vnd.wasm.config.v0+json},
+   * one {@code application/wasm} layer) in an OCI image layout, tagged {@code tag}; pull it with
+   * {@code "oci:" + layoutDir + ":" + tag}.
+   *
+   * @param wasm the module file
+   * @param layoutDir the layout folder to create or add to (an existing index is replaced)
+   * @param tag the tag, recorded as {@code org.opencontainers.image.ref.name}
+   * @return the manifest digest
+   */
+  public static String writeOciLayout(Path wasm, Path layoutDir, String tag) {
+    try {
+      byte[] module = Files.readAllBytes(wasm);
+      Files.createDirectories(layoutDir.resolve("blobs/sha256"));
+      String layer = blob(layoutDir, module);
+      byte[] config = ("{\"architecture\":\"wasm\",\"os\":\"wasip1\",\"layerDigests\":[\"" + layer + "\"]}")
+          .getBytes(StandardCharsets.UTF_8);
+      String configDigest = blob(layoutDir, config);
+      byte[] manifest = ("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+          + "\"artifactType\":\"application/vnd.wasm.config.v0+json\","
+          + "\"config\":{\"mediaType\":\"application/vnd.wasm.config.v0+json\",\"digest\":\"" + configDigest
+          + "\",\"size\":" + config.length + "},\"layers\":[{\"mediaType\":\"application/wasm\",\"digest\":\""
+          + layer + "\",\"size\":" + module.length + ",\"annotations\":{\"org.opencontainers.image.title\":\""
+          + json(wasm.getFileName().toString()) + "\"}}]}").getBytes(StandardCharsets.UTF_8);
+      String manifestDigest = blob(layoutDir, manifest);
+      Files.writeString(layoutDir.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
+      Files.writeString(layoutDir.resolve("index.json"), "{\"schemaVersion\":2,"
+          + "\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":[{"
+          + "\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"" + manifestDigest
+          + "\",\"size\":" + manifest.length + ",\"annotations\":{\"org.opencontainers.image.ref.name\":\""
+          + json(tag) + "\"}}]}");
+      return manifestDigest;
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot write an OCI layout of " + wasm + " into " + layoutDir, e);
+    }
+  }
+
+  private static String blob(Path layout, byte[] content) throws IOException {
+    try {
+      String hex = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
+      Files.write(layout.resolve("blobs/sha256").resolve(hex), content);
+      return "sha256:" + hex;
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String json(String s) {
+    return s.replace("\\", "\\\\").replace("\"", "\\\"");
+  }
+}

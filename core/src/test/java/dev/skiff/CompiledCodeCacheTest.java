@@ -1,0 +1,76 @@
+package dev.skiff;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.skiff.testing.Fixtures;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Compiled code is cached on disk beside the store, so a second Skiff (or process) skips compiling. */
+class CompiledCodeCacheTest {
+  @TempDir Path store;
+
+  private List<Path> cachedJars() throws Exception {
+    Path compiled = store.resolve("compiled");
+    if (!Files.isDirectory(compiled)) {
+      return List.of();
+    }
+    try (Stream<Path> files = Files.walk(compiled)) {
+      return files.filter(p -> p.toString().endsWith(".jar") && !p.getFileName().toString().startsWith(".tmp"))
+          .collect(Collectors.toList());
+    }
+  }
+
+  @Test
+  void compilerEngineFillsTheCacheAndAutoUsesItInAFreshSkiff() throws Exception {
+    String calc = Fixtures.wasm("core/calc.wasm").toString();
+    try (Skiff first = Skiff.builder().store(store).engine(Engine.COMPILER).build()) {
+      try (WasmInstance i = first.pull(calc).runner().instantiate()) {
+        assertEquals(5, i.function("add").callInt(2, 3));
+      }
+    }
+    List<Path> jars = cachedJars();
+    assertEquals(1, jars.size(), "one compiled jar: " + jars);
+    assertTrue(jars.get(0).getParent().getFileName().toString().startsWith("chicory-"),
+        "namespaced by Chicory version: " + jars.get(0));
+
+    try (Skiff second = Skiff.builder().store(store).build()) {
+      WasmArtifact artifact = second.pull(calc);
+      assertFalse(artifact.isCompiled());
+      try (WasmInstance i = artifact.runner().instantiate()) {
+        assertEquals(7, i.function("add").callInt(3, 4));
+      }
+      assertTrue(artifact.isCompiled(), "AUTO loaded compiled code from the disk cache for the first instance");
+    }
+  }
+
+  @Test
+  void autoInterpretsFirstAndCompilesInTheBackground() throws Exception {
+    try (Skiff skiff = Skiff.builder().store(store).build()) {
+      WasmArtifact artifact = skiff.pull(Fixtures.wasm("core/calc.wasm").toString());
+      try (WasmInstance i = artifact.runner().instantiate()) {
+        assertEquals(5, i.function("add").callInt(2, 3));
+      }
+      artifact.compile(); // joins the background compilation the first instance started
+      assertTrue(artifact.isCompiled());
+      assertEquals(1, cachedJars().size());
+    }
+  }
+
+  @Test
+  void withoutTheDiskCacheNothingIsWritten() throws Exception {
+    try (Skiff skiff = Skiff.builder().store(store).compiledCodeCache(false).engine(Engine.COMPILER).build()) {
+      try (WasmInstance i = skiff.pull(Fixtures.wasm("core/calc.wasm").toString()).runner().instantiate()) {
+        assertEquals(5, i.function("add").callInt(2, 3));
+      }
+    }
+    assertTrue(cachedJars().isEmpty());
+  }
+}

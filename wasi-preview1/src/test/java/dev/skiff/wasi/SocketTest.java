@@ -1,0 +1,40 @@
+package dev.skiff.wasi;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** A WASI guest serving one TCP connection on a preopened listener (sock_accept/recv/send/shutdown). */
+@Timeout(60)
+class SocketTest {
+  @Test
+  void guestAcceptsEchoesAndShutsDownOnAPreopenedListener() throws Exception {
+    try (ServerSocketChannel listener = ServerSocketChannel.open()) {
+      listener.bind(new InetSocketAddress("127.0.0.1", 0));
+      int port = ((InetSocketAddress) listener.getLocalAddress()).getPort();
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      CompletableFuture<Guests.Result> guest = CompletableFuture.supplyAsync(() -> Guests.run("wasi/sock_echo.wasm",
+          WasiOptions.builder().args("sock_echo", "3").preopenTcpListener(listener).stdout(Output.stream(out)).build()));
+      String reply;
+      try (Socket client = new Socket("127.0.0.1", port)) {
+        client.getOutputStream().write("ping\n".getBytes(StandardCharsets.US_ASCII));
+        reply = new String(client.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+      }
+      Guests.Result r = guest.get(30, TimeUnit.SECONDS);
+      assertEquals(0, r.exitCode(), () -> r + out.toString(StandardCharsets.UTF_8));
+      assertEquals("echo:ping\n", reply);
+      assertEquals("listening\nok\n", out.toString(StandardCharsets.UTF_8));
+      assertTrue(listener.isOpen(), "the embedder's listener stays open");
+      assertTrue(listener.isBlocking(), "and keeps its blocking mode");
+    }
+  }
+}
