@@ -260,14 +260,21 @@ public final class OciClient implements AutoCloseable {
     if (config.pullPolicy == PullPolicy.NEVER) {
       throw new OfflineMissException(reference, "cannot push " + reference + " with pull policy NEVER (offline)");
     }
-    byte[] wasm;
-    try {
-      wasm = Files.readAllBytes(wasmFile);
+    // Streamed (hashed, then copied into the store): a module is never held in memory whole.
+    long wasmSize;
+    String layerDigest;
+    try (java.io.InputStream in = Files.newInputStream(wasmFile)) {
+      Puller.checkWasmHeader(in.readNBytes(8), "file " + wasmFile);
+      wasmSize = Files.size(wasmFile);
+      layerDigest = Digests.sha256(wasmFile);
     } catch (IOException e) {
       throw new NotFoundException(wasmFile.toString(), "cannot read module file " + wasmFile + ": " + e.getMessage());
     }
-    Puller.checkWasmHeader(wasm, "file " + wasmFile);
-    String layerDigest = store.blobs().put(wasm);
+    store.blobs().ensure(layerDigest, wasmSize, null, pending -> {
+      try (java.io.InputStream in = Files.newInputStream(wasmFile)) {
+        pending.transferFrom(in);
+      }
+    });
     ObjectNode cfg = Manifests.JSON.createObjectNode();
     cfg.put("architecture", "wasm").put("os", "wasip1");
     cfg.putArray("layerDigests").add(layerDigest);
@@ -278,7 +285,7 @@ public final class OciClient implements AutoCloseable {
     m.put("schemaVersion", 2).put("mediaType", MediaTypes.OCI_MANIFEST);
     m.set("config", Manifests.descriptorJson(MediaTypes.WASM_CONFIG_V0, cfgDigest, cfgBytes.length));
     ArrayNode layers = m.putArray("layers");
-    ObjectNode layer = Manifests.descriptorJson(MediaTypes.WASM_LAYER, layerDigest, wasm.length);
+    ObjectNode layer = Manifests.descriptorJson(MediaTypes.WASM_LAYER, layerDigest, wasmSize);
     layer.putObject("annotations").put("org.opencontainers.image.title", wasmFile.getFileName().toString());
     layers.add(layer);
     byte[] manifest = m.toString().getBytes(StandardCharsets.UTF_8);

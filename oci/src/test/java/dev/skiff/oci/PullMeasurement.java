@@ -10,9 +10,26 @@ import java.util.Random;
 /**
  * Not a test: measures (1) a cached pull by digest with no network, in microseconds, and (2) download
  * throughput from the loopback registry against curl on the same blob. Run with the test class path:
- * {@code java -cp ... dev.skiff.oci.PullMeasurement [MiB]}.
+ * {@code java -cp ... dev.skiff.oci.PullMeasurement [MiB [rounds]]}.
  */
 public final class PullMeasurement {
+  /** Seconds for one pull into a fresh store (manifest, config and blob; download, SHA-256, rename). */
+  private static double pullOnce(Path store, String ref, boolean fsync) throws java.io.IOException {
+    try (OciClient c = OciClient.builder().store(store).fsync(fsync).build()) {
+      long t0 = System.nanoTime();
+      c.pull(ref);
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      dev.skiff.oci.internal.BlobStore.deleteTree(store);
+      return seconds;
+    }
+  }
+
+  private static double median(double[] values) {
+    double[] v = values.clone();
+    Arrays.sort(v);
+    return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+  }
+
   public static void main(String[] args) throws Exception {
     int mib = args.length > 0 ? Integer.parseInt(args[0]) : 256;
     RegistryExtension registry = RegistryExtension.anonymous();
@@ -60,31 +77,30 @@ public final class PullMeasurement {
         digest = "sha256:" + dev.skiff.oci.internal.Digests.hex(c.pull(big.toString()).moduleDigest());
       }
       String url = registry.baseUrl() + "/v2/m/big/blobs/" + digest;
-      double bestSkiff = 0;
-      double bestCurl = 0;
-      for (int round = 0; round < 3; round++) {
-        Path store = work.resolve("s" + round);
-        long t0 = System.nanoTime();
-        try (OciClient c = OciClient.builder().store(store).build()) {
-          c.pull(registry.host() + "/m/big:1");
-        }
-        double skiff = mib / ((System.nanoTime() - t0) / 1e9);
-        dev.skiff.oci.internal.BlobStore.deleteTree(store);
+      String bigRef = registry.host() + "/m/big:1";
+      pullOnce(work.resolve("warm"), bigRef, true); // JIT warm-up, not counted
+      int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+      double[] synced = new double[rounds];
+      double[] unsynced = new double[rounds];
+      double[] curl = new double[rounds];
+      for (int round = 0; round < rounds; round++) {
+        synced[round] = mib / pullOnce(work.resolve("s" + round), bigRef, true);
+        unsynced[round] = mib / pullOnce(work.resolve("u" + round), bigRef, false);
         Path out = work.resolve("curl.out");
         long t1 = System.nanoTime();
         Process p = new ProcessBuilder("curl", "-sS", "-o", out.toString(), url).inheritIO().start();
         if (p.waitFor() != 0) {
           throw new IllegalStateException("curl failed");
         }
-        double curl = mib / ((System.nanoTime() - t1) / 1e9);
+        curl[round] = mib / ((System.nanoTime() - t1) / 1e9);
         Files.delete(out);
-        System.out.printf("round %d: skiff pull %.0f MiB/s (download + SHA-256 + fsync + rename), curl -o file %.0f MiB/s%n",
-            round, skiff, curl);
-        bestSkiff = Math.max(bestSkiff, skiff);
-        bestCurl = Math.max(bestCurl, curl);
+        System.out.printf("round %d: skiff %.0f MiB/s with fsync, %.0f MiB/s without; curl -o file %.0f MiB/s%n",
+            round, synced[round], unsynced[round], curl[round]);
       }
-      System.out.printf("best of 3: skiff %.0f MiB/s, curl %.0f MiB/s, ratio %.2f (%d MiB blob)%n", bestSkiff, bestCurl,
-          bestSkiff / bestCurl, mib);
+      double c = median(curl);
+      System.out.printf("median of %d (%d MiB blob, java %s): skiff with fsync %.0f MiB/s (%.2fx curl), without fsync"
+              + " %.0f MiB/s (%.2fx curl), curl %.0f MiB/s%n", rounds, mib, System.getProperty("java.version"),
+          median(synced), median(synced) / c, median(unsynced), median(unsynced) / c, c);
     } finally {
       registry.stop();
       dev.skiff.oci.internal.BlobStore.deleteTree(work);

@@ -26,6 +26,7 @@ class SocketTest {
           WasiOptions.builder().args("sock_echo", "3").preopenTcpListener(listener).stdout(Output.stream(out)).build()));
       String reply;
       try (Socket client = new Socket("127.0.0.1", port)) {
+        client.setSoTimeout(20_000); // a hung guest fails the test instead of hanging the build
         client.getOutputStream().write("ping\n".getBytes(StandardCharsets.US_ASCII));
         reply = new String(client.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
       }

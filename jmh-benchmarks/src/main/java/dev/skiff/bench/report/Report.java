@@ -276,7 +276,8 @@ public final class Report {
   }
 
   static double rel(Row r) {
-    return Double.isNaN(r.error) || r.score == 0 ? 0 : r.error / r.score;
+    // NaN (a single iteration has no confidence interval) propagates, so no error bar is invented
+    return r.score == 0 ? 0 : r.error / r.score;
   }
 
   static double sq(double x) {

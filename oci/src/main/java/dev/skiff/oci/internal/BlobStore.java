@@ -50,8 +50,8 @@ public final class BlobStore {
   static final int PIPE_BUFFERS = 4;
   /** Below this a blob is hashed on the calling thread: a hand-off costs more than it saves. */
   static final long PIPE_THRESHOLD = 4L << 20;
-  private static final ExecutorService HASHERS = Executors.newCachedThreadPool(r -> {
-    Thread t = new Thread(r, "skiff-blob-hasher");
+  private static final ExecutorService PIPELINE = Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "skiff-blob-pipeline");
     t.setDaemon(true);
     return t;
   });
@@ -276,10 +276,10 @@ public final class BlobStore {
     }
 
     /**
-     * Copies a stream in until its end. Large blobs go through a pipeline: this thread reads and writes
-     * the file while another hashes, through a bounded queue of reused 1 MiB buffers (4 MiB in all).
-     * When reading fails, the bytes read so far are still written and hashed, so {@link #written()} is
-     * where a resumed download continues.
+     * Copies a stream in until its end. Large blobs go through a three-stage pipeline: this thread reads
+     * from the network while one thread hashes and another writes the file, handing over a bounded
+     * set of reused 1 MiB buffers (4 MiB in all). When reading fails, the bytes read so far are still
+     * hashed and written, so {@link #written()} is where a resumed download continues.
      */
     public void transferFrom(InputStream in) throws IOException {
       long remaining = size < 0 ? -1 : size - written;
@@ -291,19 +291,49 @@ public final class BlobStore {
       for (int i = 0; i < PIPE_BUFFERS; i++) {
         free.add(new byte[PIPE_BUFFER]);
       }
-      ArrayBlockingQueue<Chunk> full = new ArrayBlockingQueue<>(PIPE_BUFFERS + 1);
+      // Room for every buffer plus the end marker, so adding never blocks or fails.
+      ArrayBlockingQueue<Chunk> toHash = new ArrayBlockingQueue<>(PIPE_BUFFERS + 1);
+      ArrayBlockingQueue<Chunk> toWrite = new ArrayBlockingQueue<>(PIPE_BUFFERS + 1);
       MessageDigest hash = md;
-      Future<?> hasher = HASHERS.submit(() -> {
+      Future<?> hasher = PIPELINE.submit(() -> {
         while (true) {
-          Chunk c = full.take();
+          Chunk c = toHash.take();
+          if (c.length >= 0) {
+            hash.update(c.buffer, 0, c.length);
+          }
+          toWrite.add(c);
           if (c.length < 0) {
             return null;
           }
-          hash.update(c.buffer, 0, c.length);
+        }
+      });
+      Future<Long> writer = PIPELINE.submit(() -> {
+        long done = 0;
+        IOException failure = null;
+        while (true) {
+          Chunk c = toWrite.take();
+          if (c.length < 0) {
+            if (failure != null) {
+              throw failure;
+            }
+            return done;
+          }
+          if (failure == null) {
+            try {
+              ByteBuffer bb = ByteBuffer.wrap(c.buffer, 0, c.length);
+              while (bb.hasRemaining()) {
+                ch.write(bb);
+              }
+              done += c.length;
+            } catch (IOException e) {
+              failure = e; // keep recycling buffers so the reader never waits forever
+            }
+          }
           free.add(c.buffer);
         }
       });
       Exception failure = null;
+      long received = written;
       try {
         while (true) {
           byte[] buf = free.take();
@@ -313,11 +343,17 @@ public final class BlobStore {
               n += r;
             }
           } catch (IOException e) {
-            failure = e; // keep what arrived: it is written and hashed below, then the caller resumes
+            failure = e; // keep what arrived: it is hashed and written, then the caller resumes
+          }
+          if (size >= 0 && received + n > size) {
+            free.add(buf);
+            throw new DigestMismatchException(digest, "size>" + size, "blob " + digest + " is larger than the "
+                + size + " bytes its descriptor declares; discarded");
           }
           if (n > 0) {
-            append(buf, n);
-            full.put(new Chunk(buf, n));
+            received += n;
+            toHash.add(new Chunk(buf, n));
+            Listeners.progress(listener, digest, received, size);
           } else {
             free.add(buf);
           }
@@ -328,20 +364,24 @@ public final class BlobStore {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         failure = new java.io.InterruptedIOException("interrupted while downloading " + digest);
-      } catch (IOException | RuntimeException e) {
+      } catch (RuntimeException e) {
         failure = e;
       } finally {
-        full.add(Chunk.END); // never blocks: at most PIPE_BUFFERS chunks are queued
+        toHash.add(Chunk.END);
       }
-      // Always let the hasher drain what was written, so the digest covers the file for a resume.
+      // Always let the other stages drain, so the digest covers exactly the file for a resume.
       try {
         hasher.get();
+        written += writer.get();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         hasher.cancel(true);
-        throw new java.io.InterruptedIOException("interrupted while hashing " + digest);
+        writer.cancel(true);
+        throw new java.io.InterruptedIOException("interrupted while storing " + digest);
       } catch (java.util.concurrent.ExecutionException e) {
-        throw new IOException("hashing " + digest + " failed: " + e.getCause(), e.getCause());
+        // A failed disk write leaves the digest ahead of the file: not resumable, and not the network's fault.
+        throw new OciException("cannot write " + digest + " to the content store " + root + ": "
+            + e.getCause().getMessage(), e.getCause());
       }
       if (failure instanceof IOException e) {
         throw e;
@@ -349,20 +389,6 @@ public final class BlobStore {
       if (failure instanceof RuntimeException e) {
         throw e;
       }
-    }
-
-    /** Writes to the file without hashing (the pipeline hashes on its own thread). */
-    private void append(byte[] b, int len) throws IOException {
-      if (size >= 0 && written + len > size) {
-        throw new DigestMismatchException(digest, "size>" + size, "blob " + digest + " is larger than the "
-            + size + " bytes its descriptor declares; discarded");
-      }
-      ByteBuffer bb = ByteBuffer.wrap(b, 0, len);
-      while (bb.hasRemaining()) {
-        ch.write(bb);
-      }
-      written += len;
-      Listeners.progress(listener, digest, written, size);
     }
 
     /** Discards what was written (e.g. a server that ignored a Range request). */

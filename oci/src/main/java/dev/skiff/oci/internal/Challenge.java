@@ -16,6 +16,13 @@ public record Challenge(String scheme, Map<String, String> params) {
     return params.get(name.toLowerCase(Locale.ROOT));
   }
 
+  /** This challenge without its {@code scope} parameter. */
+  public Challenge withoutScope() {
+    Map<String, String> p = new LinkedHashMap<>(params);
+    p.remove("scope");
+    return new Challenge(scheme, p);
+  }
+
   /** Parses every challenge in the given header values (a value may hold several, comma-separated). */
   public static List<Challenge> parse(List<String> headerValues) {
     List<Challenge> out = new ArrayList<>();

@@ -50,6 +50,18 @@ public final class Digests {
     return of("sha256", bytes);
   }
 
+  /** The sha256 digest of a file, streamed. */
+  public static String sha256(java.nio.file.Path file) throws java.io.IOException {
+    MessageDigest md = newDigest("sha256");
+    try (java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
+      byte[] buf = new byte[1 << 16];
+      for (int n; (n = in.read(buf)) > 0; ) {
+        md.update(buf, 0, n);
+      }
+    }
+    return format("sha256", md);
+  }
+
   public static String format(String algorithm, MessageDigest md) {
     return algorithm + ":" + HexFormat.of().formatHex(md.digest());
   }

@@ -455,7 +455,8 @@ public final class RegistryClient {
       return "Bearer " + t.value();
     }
     if (ch.scheme().equalsIgnoreCase("bearer")) {
-      fetchToken(host, registry, scopes, ch, "token for " + registry);
+      // The remembered challenge named the scope of an earlier request: ask only for this request's scopes.
+      fetchToken(host, registry, scopes, ch.withoutScope(), "token for " + registry);
       Token fresh = tokens.get(scopeKey(host, scopes));
       return fresh == null ? null : "Bearer " + fresh.value();
     }
