@@ -28,7 +28,12 @@ class SocketTest {
       try (Socket client = new Socket("127.0.0.1", port)) {
         client.setSoTimeout(20_000); // a hung guest fails the test instead of hanging the build
         client.getOutputStream().write("ping\n".getBytes(StandardCharsets.US_ASCII));
-        reply = new String(client.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+        try {
+          reply = new String(client.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+        } catch (java.io.IOException e) {
+          Guests.Result r = guest.getNow(null);
+          throw new AssertionError("no reply; guest: " + r + " " + out.toString(StandardCharsets.UTF_8), e);
+        }
       }
       Guests.Result r = guest.get(30, TimeUnit.SECONDS);
       assertEquals(0, r.exitCode(), () -> r + out.toString(StandardCharsets.UTF_8));
