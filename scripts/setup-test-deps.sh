@@ -5,8 +5,9 @@
 #   apache2-utils    htpasswd, for the Basic-auth registry
 #   clang lld wasi-libc libclang-rt-14-dev-wasm32 wabt   rebuild and check the Wasm fixtures
 #   curl jq          registry API calls and the throughput baseline
+#   gcc              the native C reference the benchmarks compare against
 set -euo pipefail
-packages=(docker-registry skopeo umoci apache2-utils clang lld wasi-libc libclang-rt-14-dev-wasm32 wabt curl jq)
+packages=(docker-registry skopeo umoci apache2-utils clang lld wasi-libc libclang-rt-14-dev-wasm32 wabt curl jq gcc)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -13,9 +13,11 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The threads guests run on. Chicory can only stop a guest by interrupting its thread, so every guest
- * call runs on a thread Skiff owns, never the caller's; the threads get a deep stack because compiled
- * Wasm recursion uses the Java stack.
+ * The threads guests run on. Chicory can only stop a guest by interrupting its thread, so a call with a
+ * timeout runs on a thread Skiff owns (with a deep stack, because compiled Wasm recursion uses the Java
+ * stack) while the caller waits. A call without a timeout has nothing to interrupt and runs on the
+ * caller's thread: the hand-off costs about 14 us a call (measured in HandlerBenchmark), far more than
+ * a small export takes.
  */
 public final class GuestThreads implements AutoCloseable {
   private static final long STACK_BYTES = 64L << 20;
@@ -33,11 +35,20 @@ public final class GuestThreads implements AutoCloseable {
 
   /**
    * Runs {@code call} on a guest thread and waits for it, interrupting it after {@code timeout}
-   * (null: wait as long as it takes).
+   * (null: run on the caller's thread, uninterrupted).
    *
    * @throws GuestTimeoutException when the timeout passes; the call's thread has been interrupted
    */
   public <T> T call(Callable<T> call, Duration timeout, String what) {
+    if (timeout == null) {
+      try {
+        return call.call();
+      } catch (RuntimeException | Error e) {
+        throw e;
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }
     Future<T> future = executor.submit(call);
     try {
       return timeout == null ? future.get() : future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);

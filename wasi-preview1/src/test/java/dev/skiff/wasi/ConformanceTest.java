@@ -95,4 +95,10 @@ class ConformanceTest {
   void pollOneoffClocksAndFdReadiness(Sandboxes fs) throws IOException {
     assertOk(run(fs, "poll.wasm", b -> b.stdin(Stdin.bytes("input".getBytes(java.nio.charset.StandardCharsets.UTF_8)))));
   }
+
+  @ParameterizedTest
+  @EnumSource(Sandboxes.class)
+  void maxOpenFilesGivesEmfile(Sandboxes fs) throws IOException {
+    assertOk(run(fs, "fs_limits.wasm", b -> b.maxOpenFiles(8)));
+  }
 }
