@@ -22,7 +22,6 @@ import java.nio.file.attribute.FileTime;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Path resolution confined to a preopen. We walk the path one component at a time and resolve
@@ -39,7 +38,6 @@ final class Sandbox {
   static final LinkOption[] FOLLOW = {};
   /** Linux's limit on symbolic links followed in one lookup (MAXSYMLINKS). */
   private static final int MAX_LINKS = 40;
-  private static final Map<FileSystem, Boolean> UNIX_VIEW = new ConcurrentHashMap<>();
 
   /** The outcome of resolving a guest path. */
   record Resolved(String[] components, Path host, boolean trailingSlash) {
@@ -173,7 +171,7 @@ final class Sandbox {
   static Stat stat(Path p, boolean follow) throws IOException {
     LinkOption[] opts = follow ? FOLLOW : NOFOLLOW;
     FileSystem fs = p.getFileSystem();
-    if (UNIX_VIEW.computeIfAbsent(fs, f -> f.supportedFileAttributeViews().contains("unix"))) {
+    if (fs.supportedFileAttributeViews().contains("unix")) {
       Map<String, Object> m = Files.readAttributes(p, "unix:mode,dev,ino,nlink,size,lastAccessTime,"
           + "lastModifiedTime,ctime,isDirectory,isRegularFile,isSymbolicLink", opts);
       int mode = (Integer) m.get("mode");
