@@ -5,7 +5,7 @@ import com.dylibso.chicory.runtime.ImportFunction;
 import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.wasm.WasmModule;
-import com.dylibso.chicory.wasm.types.ExternalType;
+import com.dylibso.chicory.wasm.types.Export;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
 import dev.skiff.internal.Guest;
 import dev.skiff.internal.GuestThreads;
@@ -15,6 +15,7 @@ import dev.skiff.internal.Modules;
 import dev.skiff.oci.ImageConfig;
 import dev.skiff.wasi.Access;
 import dev.skiff.wasi.Output;
+import dev.skiff.wasi.Preopen;
 import dev.skiff.wasi.Stdin;
 import dev.skiff.wasi.WasiExitException;
 import dev.skiff.wasi.WasiOptions;
@@ -28,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 
 /**
  * Configures one run or one instance of a {@link WasmArtifact}: arguments, environment, standard
@@ -58,7 +60,7 @@ public final class Runner {
   private Stdin stdin = Stdin.none();
   private Output stdout = Output.discard();
   private Output stderr = Output.discard();
-  private final List<Object[]> preopens = new ArrayList<>();
+  private final List<Preopen> preopens = new ArrayList<>();
   private boolean imageRoot;
   private final List<ImportFunction> hostFunctions = new ArrayList<>();
   private Limits limits = Limits.NONE;
@@ -162,8 +164,7 @@ public final class Runner {
    * @return this runner
    */
   public Runner preopen(String guestPath, Path hostDir, Access access) {
-    preopens.add(new Object[] {Objects.requireNonNull(guestPath, "guestPath"),
-        Objects.requireNonNull(hostDir, "hostDir"), Objects.requireNonNull(access, "access")});
+    preopens.add(new Preopen(guestPath, hostDir, access));
     return this;
   }
 
@@ -244,10 +245,10 @@ public final class Runner {
    */
   public RunResult run() {
     markUsed();
-    if (!exportsFunction(loaded.module(), "_start")) {
+    if (!Modules.exportsFunction(loaded.module(), "_start")) {
       throw new IllegalStateException("The module " + artifact.source()
           + " exports no _start function; it is a reactor or library: use instantiate() and call its exports "
-          + exportNames(loaded.module()));
+          + Modules.exports(loaded.module()).stream().map(Export::name).collect(Collectors.toList()));
     }
     long start = System.nanoTime();
     Duration timeout = limits.timeout().orElse(null);
@@ -292,7 +293,7 @@ public final class Runner {
       WasiPreview1 wasi = createWasi();
       try {
         Instance instance = newInstance(wasi);
-        if (exportsFunction(loaded.module(), "_initialize")) {
+        if (Modules.exportsFunction(loaded.module(), "_initialize")) {
           try {
             instance.export("_initialize").apply();
           } catch (RuntimeException | StackOverflowError e) {
@@ -351,8 +352,8 @@ public final class Runner {
     if (imageRoot) {
       artifact.rootfs().ifPresent(root -> options.preopen("/", root, Access.READ_ONLY));
     }
-    for (Object[] p : preopens) {
-      options.preopen((String) p[0], (Path) p[1], (Access) p[2]);
+    for (Preopen p : preopens) {
+      options.preopen(p.guestPath(), p.hostPath(), p.access());
     }
     wasiCustomizer.accept(options);
     return WasiPreview1.create(options.build());
@@ -407,14 +408,4 @@ public final class Runner {
     return java.util.Optional.of(new MemoryLimits(declared.initialPages(), max, declared.shared()));
   }
 
-  static boolean exportsFunction(WasmModule module, String name) {
-    return Modules.exports(module).stream()
-        .anyMatch(e -> e.name().equals(name) && e.exportType() == ExternalType.FUNCTION);
-  }
-
-  private static List<String> exportNames(WasmModule module) {
-    List<String> names = new ArrayList<>();
-    Modules.exports(module).stream().forEach(e -> names.add(e.name()));
-    return names;
-  }
 }

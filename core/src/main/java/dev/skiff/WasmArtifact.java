@@ -1,16 +1,14 @@
 package dev.skiff;
 
-import com.dylibso.chicory.wasm.WasmModule;
-import com.dylibso.chicory.wasm.types.Import;
 import dev.skiff.internal.GuestThreads;
 import dev.skiff.internal.LoadedModule;
 import dev.skiff.internal.Modules;
 import dev.skiff.oci.ImageConfig;
 import dev.skiff.oci.PulledModule;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 /**
  * A verified, parsed Wasm module and the image metadata it came with. Immutable and thread-safe: share
@@ -89,11 +87,7 @@ public final class WasmArtifact {
    * @return the module's imports as {@code module.name (kind)}
    */
   public List<String> imports() {
-    List<String> out = new ArrayList<>();
-    WasmModule m = loaded.module();
-    m.importSection().stream().forEach((Import i) ->
-        out.add(i.module() + "." + i.name() + " (" + i.importType().name().toLowerCase() + ")"));
-    return out;
+    return loaded.module().importSection().stream().map(Modules::describe).collect(Collectors.toList());
   }
 
   /**
@@ -102,10 +96,7 @@ public final class WasmArtifact {
    * @return the module's exports as {@code name (kind)}
    */
   public List<String> exports() {
-    List<String> out = new ArrayList<>();
-    Modules.exports(loaded.module()).forEach(e ->
-        out.add(e.name() + " (" + e.exportType().name().toLowerCase() + ")"));
-    return out;
+    return Modules.exports(loaded.module()).stream().map(Modules::describe).collect(Collectors.toList());
   }
 
   /**
@@ -114,7 +105,7 @@ public final class WasmArtifact {
    * @return whether the module is a WASI command (exports {@code _start})
    */
   public boolean isCommand() {
-    return Runner.exportsFunction(loaded.module(), "_start");
+    return Modules.exportsFunction(loaded.module(), "_start");
   }
 
   /**
@@ -138,8 +129,6 @@ public final class WasmArtifact {
 
   String programName() {
     String s = pulled.source();
-    int cut = Math.max(s.lastIndexOf('/'), s.lastIndexOf(':'));
-    String tail = s.substring(cut + 1);
     if (s.endsWith(".wasm")) {
       return s.substring(s.lastIndexOf('/') + 1);
     }
@@ -150,7 +139,7 @@ public final class WasmArtifact {
       base = base.substring(0, colon);
     }
     String name = base.substring(base.lastIndexOf('/') + 1);
-    return name.isEmpty() ? tail : name + ".wasm";
+    return name.isEmpty() ? s.substring(Math.max(s.lastIndexOf('/'), s.lastIndexOf(':')) + 1) : name + ".wasm";
   }
 
   @Override

@@ -4,7 +4,6 @@ import com.dylibso.chicory.runtime.ExportFunction;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasm.ChicoryException;
-import com.dylibso.chicory.wasm.types.ExternalType;
 import com.dylibso.chicory.wasm.types.FunctionType;
 import dev.skiff.internal.Guest;
 import dev.skiff.internal.GuestThreads;
@@ -13,7 +12,6 @@ import dev.skiff.wasi.WasiExitException;
 import dev.skiff.wasi.WasiPreview1;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -54,9 +52,7 @@ public final class WasmInstance implements AutoCloseable {
    */
   public WasmFunction function(String name) {
     ensureUsable();
-    boolean exported = Modules.exports(instance.module()).stream()
-        .anyMatch(e -> e.name().equals(name) && e.exportType() == ExternalType.FUNCTION);
-    if (!exported) {
+    if (!Modules.exportsFunction(instance.module(), name)) {
       throw new IllegalArgumentException("No exported function '" + name + "'; exports: " + exportedFunctions());
     }
     ExportFunction export = instance.export(name);
@@ -70,12 +66,9 @@ public final class WasmInstance implements AutoCloseable {
    * @return names of the exported functions
    */
   public List<String> exportedFunctions() {
-    List<String> names = new ArrayList<>();
-    Modules.exports(instance.module()).stream()
-        .filter(e -> e.exportType() == ExternalType.FUNCTION)
-        .forEach(e -> names.add(e.name()));
-    return names;
+    return Modules.exportedFunctionNames(instance.module());
   }
+
 
   /**
    * The current size of linear memory 0 in bytes.

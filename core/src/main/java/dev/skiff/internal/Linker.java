@@ -33,7 +33,7 @@ public final class Linker {
     module.importSection().stream().forEach((Import i) -> {
       boolean ok = i.importType() == ExternalType.FUNCTION && names.contains(i.module() + "\u0000" + i.name());
       if (!ok) {
-        missing.add(i.module() + "." + i.name() + " (" + i.importType().name().toLowerCase() + ")");
+        missing.add(Modules.describe(i));
       }
     });
     if (!missing.isEmpty()) {

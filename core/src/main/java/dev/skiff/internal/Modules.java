@@ -3,10 +3,14 @@ package dev.skiff.internal;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.Export;
 import com.dylibso.chicory.wasm.types.ExportSection;
+import com.dylibso.chicory.wasm.types.ExternalType;
+import com.dylibso.chicory.wasm.types.Import;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.stream.Collectors;
 
-/** Small read-only views of a parsed module. */
+/** Small read-only views of a parsed module, shared by linking, running, inspection and errors. */
 public final class Modules {
   private Modules() {}
 
@@ -17,5 +21,33 @@ public final class Modules {
       exports.add(section.getExport(i));
     }
     return exports;
+  }
+
+  /** Whether the module exports a function named {@code name}. */
+  public static boolean exportsFunction(WasmModule module, String name) {
+    return exports(module).stream()
+        .anyMatch(e -> e.name().equals(name) && e.exportType() == ExternalType.FUNCTION);
+  }
+
+  /** Names of the exported functions. */
+  public static List<String> exportedFunctionNames(WasmModule module) {
+    return exports(module).stream()
+        .filter(e -> e.exportType() == ExternalType.FUNCTION)
+        .map(Export::name)
+        .collect(Collectors.toList());
+  }
+
+  /** {@code name (kind)}, as inspection shows an export. */
+  public static String describe(Export e) {
+    return e.name() + " (" + kind(e.exportType()) + ")";
+  }
+
+  /** {@code module.name (kind)}, as inspection and link errors show an import. */
+  public static String describe(Import i) {
+    return i.module() + "." + i.name() + " (" + kind(i.importType()) + ")";
+  }
+
+  private static String kind(ExternalType type) {
+    return type.name().toLowerCase(Locale.ROOT);
   }
 }

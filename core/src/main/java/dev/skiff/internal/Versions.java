@@ -8,7 +8,6 @@ import java.util.Properties;
 /** Versions stamped into the build, used to namespace caches. */
 public final class Versions {
   public static final String CHICORY;
-  public static final String SKIFF;
 
   static {
     Properties p = new Properties();
@@ -21,7 +20,6 @@ public final class Versions {
       throw new UncheckedIOException(e);
     }
     CHICORY = p.getProperty("chicory");
-    SKIFF = p.getProperty("skiff");
   }
 
   private Versions() {}
