@@ -162,6 +162,10 @@ public final class Skiff implements AutoCloseable {
   public void close() {
     threads.close();
     compilerThread.shutdownNow();
+    if (diskCache != null) {
+      // a compile under way cannot be interrupted; a closed cache keeps it from writing to the store
+      diskCache.close();
+    }
     oci.close();
   }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.skiff.internal.CompiledCodeCache;
 import dev.skiff.testing.Fixtures;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,6 +63,14 @@ class CompiledCodeCacheTest {
       assertTrue(artifact.isCompiled());
       assertEquals(1, cachedJars().size());
     }
+  }
+
+  @Test
+  void aClosedCacheWritesNothingSoALateBackgroundCompileLeavesTheStoreAlone() throws Exception {
+    CompiledCodeCache cache = new CompiledCodeCache(store, "ns");
+    cache.close();
+    cache.putIfAbsent("sha256:0123", new byte[] {1, 2, 3});
+    assertFalse(Files.exists(store.resolve("compiled")));
   }
 
   @Test

@@ -15,8 +15,10 @@ import java.nio.file.StandardCopyOption;
  * jar from another version or option set must never be loaded. Entries are written to a temporary file
  * and moved into place atomically, so a concurrent reader (thread or process) sees a whole jar or none.
  */
-public final class CompiledCodeCache implements Cache {
+public final class CompiledCodeCache implements Cache, AutoCloseable {
   private final Path dir;
+  /** Guarded by this: once closed, a background compile that finishes later writes nothing. */
+  private boolean closed;
 
   public CompiledCodeCache(Path storeRoot, String namespace) {
     this.dir = storeRoot.resolve("compiled").resolve(namespace);
@@ -40,10 +42,16 @@ public final class CompiledCodeCache implements Cache {
     }
   }
 
+  /** Waits for a write under way, then turns later writes into no-ops, so the store is left alone. */
   @Override
-  public void putIfAbsent(String key, byte[] value) throws IOException {
+  public synchronized void close() {
+    closed = true;
+  }
+
+  @Override
+  public synchronized void putIfAbsent(String key, byte[] value) throws IOException {
     Path target = fileFor(key);
-    if (Files.exists(target)) {
+    if (closed || Files.exists(target)) {
       return;
     }
     Files.createDirectories(dir);

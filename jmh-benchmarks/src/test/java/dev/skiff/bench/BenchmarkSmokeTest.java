@@ -56,6 +56,7 @@ class BenchmarkSmokeTest {
           "warmCall/skiff-compiler", "warmCall/skiff-interpreter", "warmCall/chicory-compiler",
           "warmCall/chicory-interpreter", "warmCall/wasmtime",
           "fdWrite1MiB/skiff", "fdWrite1MiB/chicory", "fdWrite1MiB/java",
+          "fdWrite1MiBToStream/skiff", "fdWrite1MiBToStream/chicory", "fdWrite1MiBToStream/java",
           "fdRead4MiB/skiff", "fdRead4MiB/chicory", "fdRead4MiB/java",
           "copy4MiB/skiff", "copy4MiB/chicory", "copy4MiB/java",
           "roundTrip"), ran);

@@ -1,7 +1,11 @@
 package dev.skiff.wasi;
 
+import com.dylibso.chicory.runtime.ByteArrayMemory;
 import com.dylibso.chicory.runtime.HostFunction;
+import com.dylibso.chicory.runtime.Memory;
+import com.dylibso.chicory.wasm.types.MemoryLimits;
 import dev.skiff.wasi.internal.Descriptor;
+import dev.skiff.wasi.internal.PagedMemory;
 import dev.skiff.wasi.internal.WasiHost;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -19,6 +23,7 @@ import java.util.Objects;
  * try (WasiPreview1 wasi = WasiPreview1.create(options)) {
  *   Instance instance = Instance.builder(module)
  *       .withImportValues(ImportValues.builder().addFunction(wasi.toHostFunctions()).build())
+ *       .withMemoryFactory(WasiPreview1::memory)
  *       .withStart(false)
  *       .build();
  *   int exitCode = 0;
@@ -39,6 +44,20 @@ public final class WasiPreview1 implements AutoCloseable {
 
   private WasiPreview1(WasiHost host) {
     this.host = host;
+  }
+
+  /**
+   * Creates the linear memory of an instance that uses this WASI, for
+   * {@code Instance.Builder.withMemoryFactory(WasiPreview1::memory)}. With it, {@code fd_read},
+   * {@code fd_write}, {@code fd_pread}, {@code fd_pwrite} and the socket calls move bytes straight
+   * between guest memory and the host's files, streams and sockets; with any other memory they work
+   * the same, through one more copy. Shared memories (Wasm threads) get Chicory's own.
+   *
+   * @param limits the memory's page limits, as Chicory passes them
+   * @return a new, zeroed memory of {@code limits.initialPages()} pages
+   */
+  public static Memory memory(MemoryLimits limits) {
+    return limits.shared() ? new ByteArrayMemory(limits) : new PagedMemory(limits);
   }
 
   /**

@@ -37,7 +37,7 @@ class ConformanceTest {
     return Guests.run("wasi/" + guest, more.apply(WasiOptions.builder()
         .args(args.length == 0 ? new String[] {guest} : args)
         .preopen("/sandbox", root.resolve("sandbox"), Access.READ_WRITE))
-        .build());
+        .build(), fs.memory);
   }
 
   private static void assertOk(Guests.Result r) {

@@ -2,13 +2,16 @@ package dev.skiff.wasi;
 
 import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
+import com.dylibso.chicory.wasm.types.MemoryLimits;
 import dev.skiff.testing.Fixtures;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /** Runs fixture guests under our WASI. */
 final class Guests {
@@ -34,6 +37,11 @@ final class Guests {
 
   /** Runs {@code _start} with stdout and stderr captured (unless the options say otherwise). */
   static Result run(String relative, WasiOptions options) {
+    return run(relative, options, WasiPreview1::memory);
+  }
+
+  /** Runs {@code _start} as {@link #run(String, WasiOptions)} does, in a memory from {@code memory}. */
+  static Result run(String relative, WasiOptions options, Function<MemoryLimits, Memory> memory) {
     WasiOptions opts = options;
     if (options.stdout() == Output.discard()) {
       opts = opts.newBuilder().stdout(Output.capture(1 << 20)).build();
@@ -44,6 +52,7 @@ final class Guests {
     try (WasiPreview1 wasi = WasiPreview1.create(opts)) {
       Instance instance = Instance.builder(module(relative))
           .withImportValues(ImportValues.builder().addFunction(wasi.toHostFunctions()).build())
+          .withMemoryFactory(memory)
           .withStart(false)
           .build();
       int code = 0;

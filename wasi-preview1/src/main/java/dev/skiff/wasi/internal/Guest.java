@@ -3,6 +3,7 @@ package dev.skiff.wasi.internal;
 import com.dylibso.chicory.runtime.Memory;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
@@ -14,10 +15,13 @@ final class Guest {
       MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
   Memory memory;
+  /** The same memory when it is ours, whose windows spare the copy through a host buffer. */
+  private PagedMemory paged;
 
   /** Binds the memory of the calling instance; null (a module without memory) makes every access EFAULT. */
   void bind(Memory memory) {
     this.memory = memory;
+    this.paged = memory instanceof PagedMemory ? (PagedMemory) memory : null;
   }
 
   long size() {
@@ -60,8 +64,43 @@ final class Guest {
     return memory.read(addr) & 0xFF;
   }
 
+  /**
+   * The first piece of the guest bytes {@code [addr, addr + len)} for the host to take: a window on
+   * guest memory, or else a copy in {@code scratch}. It holds at most {@code scratch.capacity()}
+   * bytes. The caller has checked the range.
+   */
+  ByteBuffer outgoing(int addr, long len, ByteBuffer scratch) {
+    int n = (int) Math.min(len, scratch.capacity());
+    if (paged != null) {
+      return paged.window(addr, n);
+    }
+    read(addr, scratch.array(), 0, n);
+    return scratch.clear().limit(n);
+  }
+
+  /**
+   * Where the host puts the first piece of bytes bound for guest memory at {@code addr}: a window
+   * on guest memory, or else {@code scratch}; then {@link #landed} completes the move. The caller
+   * has checked the range.
+   */
+  ByteBuffer incoming(int addr, long len, ByteBuffer scratch) {
+    int n = (int) Math.min(len, scratch.capacity());
+    return paged != null ? paged.window(addr, n) : scratch.clear().limit(n);
+  }
+
+  /** Completes an {@link #incoming} move of {@code n} bytes that the host put in {@code piece}. */
+  void landed(int addr, ByteBuffer piece, int n) {
+    if (paged == null) {
+      memory.write(addr, piece.array(), 0, n);
+    }
+  }
+
   /** Copies guest bytes into {@code dst}; the caller has checked the range. */
   void read(int addr, byte[] dst, int off, int len) {
+    if (paged != null) {
+      paged.readInto(addr, dst, off, len);
+      return;
+    }
     // Chicory 1.7.5's Memory has no read-into-array method (readBytes allocates a new array), so
     // we copy eight bytes per call into the caller's reused buffer.
     int i = 0;

@@ -638,7 +638,7 @@ public final class WasiHost implements AutoCloseable {
       n = readFile(f, iovs, iovsLen, f.position);
       f.position += n;
     } else if (d instanceof Descriptor.Input) {
-      n = readStream(((Descriptor.Input) d).in, iovs, iovsLen);
+      n = readStream((Descriptor.Input) d, iovs, iovsLen);
     } else if (d instanceof Descriptor.Socket) {
       n = readSocket((Descriptor.Socket) d, iovs, iovsLen, false);
     } else {
@@ -654,7 +654,7 @@ public final class WasiHost implements AutoCloseable {
     guest.check(nwrittenPtr, 4);
     long n;
     if (d instanceof Descriptor.Output) {
-      n = writeSink(((Descriptor.Output) d).sink, iovs, iovsLen);
+      n = writeSink(((Descriptor.Output) d).sink, d, iovs, iovsLen);
     } else if (d instanceof Descriptor.File) {
       Descriptor.File f = (Descriptor.File) d;
       boolean append = (f.fdflags & Descriptor.FDFLAGS_APPEND) != 0;
@@ -674,98 +674,21 @@ public final class WasiHost implements AutoCloseable {
     guest.check(iovs, 8L * (iovsLen & 0xFFFFFFFFL));
   }
 
-  private long readFile(Descriptor.File f, int iovs, int iovsLen, long offset) throws IOException {
-    checkIovs(iovs, iovsLen);
-    long total = 0;
-    for (int k = 0; k < iovsLen; k++) {
-      int buf = guest.i32(iovs + 8 * k);
-      long len = guest.i32(iovs + 8 * k + 4) & 0xFFFFFFFFL;
-      guest.check(buf, len);
-      long done = 0;
-      while (done < len) {
-        int chunk = (int) Math.min(len - done, buffer.length);
-        byteBuffer.clear().limit(chunk);
-        int r;
-        if (f.fileChannel != null) {
-          r = f.fileChannel.read(byteBuffer, offset + total);
-        } else {
-          f.channel.position(offset + total);
-          r = f.channel.read(byteBuffer);
-        }
-        if (r <= 0) {
-          return total;
-        }
-        guest.write(buf + (int) done, buffer, 0, r);
-        done += r;
-        total += r;
-        if (r < chunk) {
-          return total;
-        }
-      }
-    }
-    return total;
+  /**
+   * One host transfer of one piece of guest memory, at file offset {@code at} (or -1 where there is
+   * no offset), after {@code moved} bytes of the same call: returns the bytes moved, or 0 or -1 to
+   * end the call (end of input, or nothing more to take without blocking).
+   */
+  @FunctionalInterface
+  private interface Move {
+    int apply(Descriptor d, ByteBuffer piece, long at, long moved) throws IOException;
   }
 
-  /** Writes the iovecs at {@code offset}, or at the end of the file if {@code offset} is -1. */
-  private long writeFile(Descriptor.File f, int iovs, int iovsLen, long offset) throws IOException {
-    checkIovs(iovs, iovsLen);
-    long total = 0;
-    long pos = offset < 0 ? f.channel.size() : offset;
-    for (int k = 0; k < iovsLen; k++) {
-      int buf = guest.i32(iovs + 8 * k);
-      long len = guest.i32(iovs + 8 * k + 4) & 0xFFFFFFFFL;
-      guest.check(buf, len);
-      long done = 0;
-      while (done < len) {
-        int chunk = (int) Math.min(len - done, buffer.length);
-        guest.read(buf + (int) done, buffer, 0, chunk);
-        byteBuffer.clear().limit(chunk);
-        while (byteBuffer.hasRemaining()) {
-          int w;
-          if (f.fileChannel != null) {
-            w = f.fileChannel.write(byteBuffer, pos);
-          } else {
-            f.channel.position(pos);
-            w = f.channel.write(byteBuffer);
-          }
-          pos += w;
-          total += w;
-        }
-        done += chunk;
-      }
-    }
-    return total;
-  }
-
-  private long readStream(InputStream in, int iovs, int iovsLen) throws IOException {
-    checkIovs(iovs, iovsLen);
-    if (in == null) {
-      return 0;
-    }
-    long total = 0;
-    for (int k = 0; k < iovsLen; k++) {
-      int buf = guest.i32(iovs + 8 * k);
-      long len = guest.i32(iovs + 8 * k + 4) & 0xFFFFFFFFL;
-      guest.check(buf, len);
-      if (len == 0) {
-        continue;
-      }
-      int chunk = (int) Math.min(len, buffer.length);
-      // One read per call: a short read means no more data right now, so we must not block again.
-      int r = in.read(buffer, 0, chunk);
-      if (r <= 0) {
-        return total;
-      }
-      guest.write(buf, buffer, 0, r);
-      total += r;
-      if (r < len || in.available() <= 0) {
-        return total;
-      }
-    }
-    return total;
-  }
-
-  private long writeSink(Descriptor.Sink sink, int iovs, int iovsLen) throws IOException {
+  /**
+   * Moves the guest bytes named by the iovecs to the host, piece by piece, and stops at a short
+   * move. An errno after some bytes moved gives a short count instead; the next call reports it.
+   */
+  private long gather(int iovs, int iovsLen, Descriptor d, long at, Move out) throws IOException {
     checkIovs(iovs, iovsLen);
     long total = 0;
     try {
@@ -773,14 +696,13 @@ public final class WasiHost implements AutoCloseable {
         int buf = guest.i32(iovs + 8 * k);
         long len = guest.i32(iovs + 8 * k + 4) & 0xFFFFFFFFL;
         guest.check(buf, len);
-        long done = 0;
-        while (done < len) {
-          int chunk = (int) Math.min(len - done, buffer.length);
-          guest.read(buf + (int) done, buffer, 0, chunk);
-          int w = sink.write(buffer, 0, chunk);
-          total += w;
-          done += w;
-          if (w < chunk) {
+        for (long done = 0; done < len; ) {
+          ByteBuffer piece = guest.outgoing(buf + (int) done, len - done, byteBuffer);
+          int want = piece.remaining();
+          int n = out.apply(d, piece, at < 0 ? -1 : at + total, total);
+          total += n;
+          done += n;
+          if (n < want) {
             return total;
           }
         }
@@ -789,69 +711,126 @@ public final class WasiHost implements AutoCloseable {
       if (total == 0) {
         throw e;
       }
-      return total; // a short write; the next call reports ENOSPC
+    }
+    return total;
+  }
+
+  /**
+   * Moves bytes from the host into the guest memory named by the iovecs, piece by piece, and stops
+   * at the end of input or at a short move (unless {@code fill}, as MSG_WAITALL asks). An errno
+   * after some bytes moved gives a short count instead.
+   */
+  private long scatter(int iovs, int iovsLen, Descriptor d, long at, boolean fill, Move in)
+      throws IOException {
+    checkIovs(iovs, iovsLen);
+    long total = 0;
+    try {
+      for (int k = 0; k < iovsLen; k++) {
+        int buf = guest.i32(iovs + 8 * k);
+        long len = guest.i32(iovs + 8 * k + 4) & 0xFFFFFFFFL;
+        guest.check(buf, len);
+        for (long done = 0; done < len; ) {
+          ByteBuffer piece = guest.incoming(buf + (int) done, len - done, byteBuffer);
+          int want = piece.remaining();
+          int n = in.apply(d, piece, at < 0 ? -1 : at + total, total);
+          if (n <= 0) {
+            return total;
+          }
+          guest.landed(buf + (int) done, piece, n);
+          total += n;
+          done += n;
+          if (n < want && !fill) {
+            return total;
+          }
+        }
+      }
+    } catch (Errno.WasiErrnoException e) {
+      if (total == 0) {
+        throw e;
+      }
+    }
+    return total;
+  }
+
+  private long readFile(Descriptor.File f, int iovs, int iovsLen, long offset) throws IOException {
+    return scatter(iovs, iovsLen, f, offset, false, WasiHost::readFilePiece);
+  }
+
+  private static int readFilePiece(Descriptor d, ByteBuffer piece, long at, long moved) throws IOException {
+    Descriptor.File f = (Descriptor.File) d;
+    if (f.fileChannel != null) {
+      return f.fileChannel.read(piece, at);
+    }
+    f.channel.position(at);
+    return f.channel.read(piece);
+  }
+
+  /** Writes the iovecs at {@code offset}, or at the end of the file if {@code offset} is -1. */
+  private long writeFile(Descriptor.File f, int iovs, int iovsLen, long offset) throws IOException {
+    return gather(iovs, iovsLen, f, offset < 0 ? f.channel.size() : offset, WasiHost::writeFilePiece);
+  }
+
+  private static int writeFilePiece(Descriptor d, ByteBuffer piece, long at, long moved) throws IOException {
+    Descriptor.File f = (Descriptor.File) d;
+    int n = 0;
+    while (piece.hasRemaining()) {
+      if (f.fileChannel != null) {
+        n += f.fileChannel.write(piece, at + n);
+      } else {
+        f.channel.position(at + n);
+        n += f.channel.write(piece);
+      }
+    }
+    return n;
+  }
+
+  private long readStream(Descriptor.Input d, int iovs, int iovsLen) throws IOException {
+    return d.in == null ? 0 : scatter(iovs, iovsLen, d, -1, false, WasiHost::readStreamPiece);
+  }
+
+  private static int readStreamPiece(Descriptor d, ByteBuffer piece, long at, long moved) throws IOException {
+    InputStream in = ((Descriptor.Input) d).in;
+    if (moved > 0 && in.available() <= 0) {
+      return 0; // block at most once per call: with bytes in hand, nothing waiting ends it
+    }
+    return in.read(piece.array(), piece.arrayOffset() + piece.position(), piece.remaining());
+  }
+
+  private long writeSink(Descriptor.Sink sink, Descriptor d, int iovs, int iovsLen) throws IOException {
+    try {
+      return gather(iovs, iovsLen, d, -1, WasiHost::writeSinkPiece);
     } finally {
       sink.flush();
     }
-    return total;
+  }
+
+  private static int writeSinkPiece(Descriptor d, ByteBuffer piece, long at, long moved) throws IOException {
+    return ((Descriptor.Output) d).sink.write(piece.array(), piece.arrayOffset() + piece.position(),
+        piece.remaining());
   }
 
   private long readSocket(Descriptor.Socket s, int iovs, int iovsLen, boolean waitAll) throws IOException {
-    checkIovs(iovs, iovsLen);
-    long total = 0;
-    for (int k = 0; k < iovsLen; k++) {
-      int buf = guest.i32(iovs + 8 * k);
-      long len = guest.i32(iovs + 8 * k + 4) & 0xFFFFFFFFL;
-      guest.check(buf, len);
-      long done = 0;
-      while (done < len) {
-        int chunk = (int) Math.min(len - done, buffer.length);
-        byteBuffer.clear().limit(chunk);
-        int r = s.channel.read(byteBuffer);
-        if (r < 0) {
-          return total;
-        }
-        if (r == 0) {
-          if (total == 0) {
-            throw Errno.fail(Errno.EAGAIN);
-          }
-          return total;
-        }
-        guest.write(buf + (int) done, buffer, 0, r);
-        done += r;
-        total += r;
-        if (r < chunk && !waitAll) {
-          return total;
-        }
-      }
+    return scatter(iovs, iovsLen, s, -1, waitAll, WasiHost::readSocketPiece);
+  }
+
+  private static int readSocketPiece(Descriptor d, ByteBuffer piece, long at, long moved) throws IOException {
+    int r = ((Descriptor.Socket) d).channel.read(piece);
+    if (r == 0) {
+      throw Errno.fail(Errno.EAGAIN); // nothing waiting on a non-blocking socket
     }
-    return total;
+    return r;
   }
 
   private long writeSocket(Descriptor.Socket s, int iovs, int iovsLen) throws IOException {
-    checkIovs(iovs, iovsLen);
-    long total = 0;
-    for (int k = 0; k < iovsLen; k++) {
-      int buf = guest.i32(iovs + 8 * k);
-      long len = guest.i32(iovs + 8 * k + 4) & 0xFFFFFFFFL;
-      guest.check(buf, len);
-      long done = 0;
-      while (done < len) {
-        int chunk = (int) Math.min(len - done, buffer.length);
-        guest.read(buf + (int) done, buffer, 0, chunk);
-        byteBuffer.clear().limit(chunk);
-        int w = s.channel.write(byteBuffer);
-        total += w;
-        done += w;
-        if (w < chunk) {
-          if (total == 0) {
-            throw Errno.fail(Errno.EAGAIN);
-          }
-          return total;
-        }
-      }
+    return gather(iovs, iovsLen, s, -1, WasiHost::writeSocketPiece);
+  }
+
+  private static int writeSocketPiece(Descriptor d, ByteBuffer piece, long at, long moved) throws IOException {
+    int w = ((Descriptor.Socket) d).channel.write(piece);
+    if (w == 0) {
+      throw Errno.fail(Errno.EAGAIN); // the send buffer is full
     }
-    return total;
+    return w;
   }
 
   private int fdPrestatGet(int fd, int ptr) {
