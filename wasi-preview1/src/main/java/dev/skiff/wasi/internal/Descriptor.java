@@ -3,6 +3,7 @@ package dev.skiff.wasi.internal;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.channels.ServerSocketChannel;
@@ -155,6 +156,8 @@ public abstract class Descriptor {
   /** A TCP connection accepted by the guest. */
   static final class Socket extends Descriptor {
     final SocketChannel channel;
+    /** Bytes a MSG_PEEK read from the channel that no read has consumed yet; null when none. */
+    ByteBuffer peeked;
 
     Socket(SocketChannel channel) {
       super(Rights.SOCKET, 0);

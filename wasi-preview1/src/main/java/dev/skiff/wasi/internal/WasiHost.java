@@ -814,11 +814,48 @@ public final class WasiHost implements AutoCloseable {
   }
 
   private static int readSocketPiece(Descriptor d, ByteBuffer piece, long at, long moved) throws IOException {
-    int r = ((Descriptor.Socket) d).channel.read(piece);
+    Descriptor.Socket s = (Descriptor.Socket) d;
+    if (s.peeked != null) { // what a peek saw comes first
+      int n = Math.min(piece.remaining(), s.peeked.remaining());
+      piece.put(s.peeked.array(), s.peeked.position(), n);
+      s.peeked.position(s.peeked.position() + n);
+      if (!s.peeked.hasRemaining()) {
+        s.peeked = null;
+      }
+      return n;
+    }
+    int r = s.channel.read(piece);
     if (r == 0) {
       throw Errno.fail(Errno.EAGAIN); // nothing waiting on a non-blocking socket
     }
     return r;
+  }
+
+  /**
+   * MSG_PEEK, which java.nio sockets lack: one read (blocking if the socket blocks) into a buffer
+   * the socket keeps until reads consume it, then a copy of what is waiting into the iovecs. Like
+   * recv(2), it returns what has arrived without waiting for more.
+   */
+  private long peekSocket(Descriptor.Socket s, int iovs, int iovsLen) throws IOException {
+    if (s.peeked == null) {
+      ByteBuffer b = ByteBuffer.allocate(BUFFER_SIZE);
+      int r = s.channel.read(b);
+      if (r == 0) {
+        throw Errno.fail(Errno.EAGAIN);
+      }
+      if (r < 0) {
+        return 0; // the peer has shut down: nothing to see
+      }
+      s.peeked = b.flip();
+    }
+    return scatter(iovs, iovsLen, s, -1, true, WasiHost::peekPiece);
+  }
+
+  private static int peekPiece(Descriptor d, ByteBuffer piece, long at, long moved) {
+    ByteBuffer peeked = ((Descriptor.Socket) d).peeked;
+    int n = (int) Math.min(piece.remaining(), peeked.remaining() - moved);
+    piece.put(peeked.array(), peeked.position() + (int) moved, n);
+    return n;
   }
 
   private long writeSocket(Descriptor.Socket s, int iovs, int iovsLen) throws IOException {
@@ -1335,6 +1372,9 @@ public final class WasiHost implements AutoCloseable {
           if (tag == 2 && d instanceof Descriptor.Socket) {
             nbytes[k] = 1;
             ready[k] = anyReady = true;
+          } else if (d instanceof Descriptor.Socket && ((Descriptor.Socket) d).peeked != null) {
+            nbytes[k] = ((Descriptor.Socket) d).peeked.remaining(); // a peek already holds bytes
+            ready[k] = anyReady = true;
           } else {
             if (socketSubs == null) {
               socketSubs = new ArrayList<>();
@@ -1527,12 +1567,10 @@ public final class WasiHost implements AutoCloseable {
     if ((riflags & ~3) != 0) {
       return Errno.EINVAL;
     }
-    if ((riflags & 1) != 0) {
-      return Errno.ENOTSUP; // MSG_PEEK: java.nio sockets cannot peek
-    }
     guest.check(dataLenPtr, 4);
     guest.check(roflagsPtr, 2);
-    long n = readSocket(s, iovs, iovsLen, (riflags & 2) != 0);
+    long n = (riflags & 1) != 0 ? peekSocket(s, iovs, iovsLen)
+        : readSocket(s, iovs, iovsLen, (riflags & 2) != 0);
     guest.i32(dataLenPtr, (int) n);
     guest.check(roflagsPtr, 2);
     guest.memory.writeShort(roflagsPtr, (short) 0);
