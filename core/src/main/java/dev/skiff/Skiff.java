@@ -8,6 +8,7 @@ import dev.skiff.internal.CompiledCodeCache;
 import dev.skiff.internal.GuestThreads;
 import dev.skiff.internal.LoadedModule;
 import dev.skiff.internal.Versions;
+import dev.skiff.oci.ContentStore;
 import dev.skiff.oci.OciClient;
 import dev.skiff.oci.OciException;
 import dev.skiff.oci.PullListener;
@@ -18,10 +19,12 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.stream.Collectors;
 
 /**
  * The entry point: pulls Wasm modules from OCI registries, layouts, archives or files and runs them on
@@ -123,6 +126,27 @@ public final class Skiff implements AutoCloseable {
    */
   public OciClient oci() {
     return oci;
+  }
+
+  /**
+   * Shrinks the local store: blobs are pruned least recently used first until they fit in
+   * {@code maxBytes} (as {@code oci().store().prune(maxBytes)} does), then compiled code is removed
+   * for every module no longer stored, and compiled code of other Chicory versions too.
+   *
+   * @param maxBytes the most blob bytes to keep; 0 empties the store
+   * @return the bytes freed, compiled code included
+   * @throws StoreException if the store cannot be read or written
+   */
+  public long pruneStore(long maxBytes) {
+    long freed = oci.store().prune(maxBytes);
+    List<String> kept = oci.store().list().stream().map(ContentStore.Entry::digest).collect(Collectors.toList());
+    try {
+      CompiledCodeCache cache = diskCache != null ? diskCache
+          : new CompiledCodeCache(oci.store().root(), Versions.compiledCodeNamespace());
+      return freed + cache.retainModules(kept);
+    } catch (IOException e) {
+      throw new StoreException("Cannot prune compiled code in " + oci.store().root() + ": " + e.getMessage(), e);
+    }
   }
 
   private LoadedModule load(PulledModule pulled) {

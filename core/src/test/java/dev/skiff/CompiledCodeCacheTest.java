@@ -66,6 +66,28 @@ class CompiledCodeCacheTest {
   }
 
   @Test
+  void pruningTheStoreRemovesCompiledCodeOfModulesNoLongerStoredAndOfOtherChicoryVersions() throws Exception {
+    Path stale = store.resolve("compiled").resolve("chicory-0.0.1-fallback-silent-v1").resolve("x.jar");
+    Files.createDirectories(stale.getParent());
+    Files.write(stale, new byte[100]);
+    try (Skiff skiff = Skiff.builder().store(store).engine(Engine.COMPILER).build()) {
+      skiff.pull(Fixtures.wasm("core/calc.wasm").toString()).runner().instantiate().close();
+      List<Path> jars = cachedJars();
+      jars.remove(stale);
+      assertEquals(1, jars.size(), jars::toString);
+
+      long freed = skiff.pruneStore(Long.MAX_VALUE);
+      assertEquals(100, freed, "only the other version's jar goes");
+      assertFalse(Files.exists(stale.getParent()));
+      assertEquals(jars, cachedJars(), "the stored module keeps its compiled code");
+
+      freed = skiff.pruneStore(0);
+      assertTrue(freed > Files.size(Fixtures.wasm("core/calc.wasm")), "module and compiled code: " + freed);
+      assertEquals(List.of(), cachedJars());
+    }
+  }
+
+  @Test
   void aClosedCacheWritesNothingSoALateBackgroundCompileLeavesTheStoreAlone() throws Exception {
     CompiledCodeCache cache = new CompiledCodeCache(store, "ns");
     cache.close();

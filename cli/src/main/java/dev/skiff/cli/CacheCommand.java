@@ -39,7 +39,8 @@ final class CacheCommand implements Callable<Integer> {
     }
   }
 
-  @Command(name = "prune", description = "Remove least recently used blobs until the store fits in a size.")
+  @Command(name = "prune", description = "Remove least recently used blobs until the store fits in a size, "
+      + "and compiled code of modules no longer stored.")
   static final class Prune implements Callable<Integer> {
     @CommandLine.Mixin Main.CommonOptions common = new Main.CommonOptions();
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -51,7 +52,7 @@ final class CacheCommand implements Callable<Integer> {
     @Override
     public Integer call() {
       try (Skiff skiff = common.builder().build()) {
-        long freed = skiff.oci().store().prune(RunCommand.parseSize(maxSize));
+        long freed = skiff.pruneStore(RunCommand.parseSize(maxSize));
         spec.commandLine().getOut().println("freed " + freed + " bytes");
         spec.commandLine().getOut().flush();
         return 0;

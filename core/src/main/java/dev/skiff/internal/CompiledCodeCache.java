@@ -8,6 +8,15 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Base64;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * Chicory's compiled-code {@link Cache} on disk, one jar per module digest under a folder named for the
@@ -66,6 +75,58 @@ public final class CompiledCodeCache implements Cache, AutoCloseable {
     } finally {
       Files.deleteIfExists(tmp);
     }
+  }
+
+  /**
+   * Deletes everything under the store's compiled-code folder except this namespace's entries for
+   * modules in {@code moduleDigests} (OCI digests, {@code sha256:<hex>}): code compiled for modules
+   * no longer stored, and whole folders of other Chicory versions or options, which nothing loads.
+   *
+   * @return the bytes freed
+   */
+  public synchronized long retainModules(Collection<String> moduleDigests) throws IOException {
+    Set<Path> keep = new HashSet<>();
+    for (String digest : moduleDigests) {
+      if (digest.startsWith("sha256:")) {
+        keep.add(fileFor(chicoryKey(digest)));
+      }
+    }
+    Path compiled = dir.getParent();
+    if (!Files.isDirectory(compiled)) {
+      return 0;
+    }
+    long freed = 0;
+    List<Path> paths;
+    try (Stream<Path> walk = Files.walk(compiled)) {
+      paths = walk.sorted(Comparator.reverseOrder()).collect(Collectors.toList()); // children first
+    }
+    for (Path p : paths) {
+      if (p.equals(compiled) || keep.contains(p) || p.equals(dir) && !isEmpty(p)) {
+        continue;
+      }
+      if (Files.isDirectory(p)) {
+        if (isEmpty(p)) {
+          Files.deleteIfExists(p);
+        }
+      } else {
+        long size = Files.size(p);
+        if (Files.deleteIfExists(p)) {
+          freed += size;
+        }
+      }
+    }
+    return freed;
+  }
+
+  private static boolean isEmpty(Path dir) throws IOException {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.findAny().isEmpty();
+    }
+  }
+
+  /** Chicory's cache key for a module: {@code WasmModule.digest()}, the SHA-256 in base64. */
+  private static String chicoryKey(String ociDigest) {
+    return "sha-256:" + Base64.getEncoder().encodeToString(HexFormat.of().parseHex(ociDigest.substring(7)));
   }
 
   private Path fileFor(String key) {
