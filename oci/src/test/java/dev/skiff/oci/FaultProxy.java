@@ -15,19 +15,25 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A small TCP proxy in front of the real registry that injects faults: it can answer the first requests
- * with an error status, cut a connection after some response bytes, or accept and never answer.
+ * with an error status, cut a connection after some response bytes, stop sending mid-body while keeping
+ * the connection open, or accept and never answer. It records every request line with the status line
+ * the registry answered.
  */
 final class FaultProxy implements AutoCloseable {
   private final ServerSocket server;
   private final String upstreamHost;
   private final int upstreamPort;
   final List<String> requestHeads = new CopyOnWriteArrayList<>();
+  /** "request line -> status line", e.g. {@code POST /v2/a/blobs/uploads/ HTTP/1.1 -> HTTP/1.1 202 Accepted}. */
+  final List<String> exchanges = new CopyOnWriteArrayList<>();
   final AtomicInteger errorsToSend = new AtomicInteger();
   volatile String errorStatus = "503 Service Unavailable";
   volatile String errorExtraHeaders = "Retry-After: 0\r\n";
   /** Cut a blob response after this many bytes (once); negative for no cut. */
   final AtomicLong cutBlobAfter = new AtomicLong(-1);
-  /** Which blob GET (0-based, in order of arrival) to cut. */
+  /** Stop sending a blob response after this many bytes (once) and hold the connection open; negative for no stall. */
+  final AtomicLong stallBlobAfter = new AtomicLong(-1);
+  /** Which blob GET (0-based, in order of arrival) to cut or stall. */
   volatile int cutBlobIndex;
   private final AtomicInteger blobGets = new AtomicInteger();
   volatile boolean hang;
@@ -92,7 +98,9 @@ final class FaultProxy implements AutoCloseable {
       }
       String rewritten = head.replaceAll("(?im)^Connection:.*\r\n", "").replace("\r\n\r\n", "\r\nConnection: close\r\n\r\n");
       boolean blobGet = head.contains("/blobs/sha256:") && head.startsWith("GET");
-      long cut = blobGet && blobGets.getAndIncrement() == cutBlobIndex ? cutBlobAfter.getAndSet(-1) : -1;
+      boolean chosen = blobGet && blobGets.getAndIncrement() == cutBlobIndex;
+      long cut = chosen ? cutBlobAfter.getAndSet(-1) : -1;
+      long stall = chosen ? stallBlobAfter.getAndSet(-1) : -1;
       try (Socket up = new Socket(upstreamHost, upstreamPort)) {
         OutputStream uout = up.getOutputStream();
         uout.write(rewritten.getBytes(StandardCharsets.ISO_8859_1));
@@ -110,9 +118,18 @@ final class FaultProxy implements AutoCloseable {
         byte[] buf = new byte[8192];
         long sent = 0;
         for (int n; (n = uin.read(buf)) > 0; ) {
-          if (cut >= 0 && sent + n > cut) {
-            cout.write(buf, 0, (int) (cut - sent));
+          if (sent == 0) {
+            String status = new String(buf, 0, n, StandardCharsets.ISO_8859_1);
+            exchanges.add(head.substring(0, head.indexOf("\r\n")) + " -> "
+                + status.substring(0, Math.max(0, status.indexOf("\r\n"))));
+          }
+          long stop = cut >= 0 ? cut : stall;
+          if (stop >= 0 && sent + n > stop) {
+            cout.write(buf, 0, (int) (stop - sent));
             cout.flush();
+            if (stall >= 0) {
+              Thread.sleep(60_000); // silent but open: only the client's read timeout ends this
+            }
             return; // cut mid-body
           }
           cout.write(buf, 0, n);

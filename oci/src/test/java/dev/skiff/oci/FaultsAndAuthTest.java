@@ -41,6 +41,19 @@ class FaultsAndAuthTest {
   }
 
   @Test
+  void aBlobBodyThatStallsTimesOutAndResumes() throws Exception {
+    // Blob bodies are read with the socket's SO_TIMEOUT rather than okio's timeout: it must still fire.
+    TestImages.pushCncfArtifact(registry, "fault/stall:1", HELLO);
+    try (FaultProxy proxy = new FaultProxy(registry.host()); OciClient c = client(3)) {
+      proxy.cutBlobIndex = 1;
+      proxy.stallBlobAfter.set(12_000); // silent for 60 s, past the 20 s retry budget: only a read timeout saves it
+      PulledModule m = c.pull(proxy.host() + "/fault/stall:1");
+      assertArrayEquals(Files.readAllBytes(HELLO), m.moduleBytes());
+      assertTrue(proxy.requestHeads.stream().anyMatch(h -> h.contains("Range: bytes=")), proxy.requestHeads.toString());
+    }
+  }
+
+  @Test
   void retries5xxAnd429ThenSucceeds() throws Exception {
     TestImages.pushCncfArtifact(registry, "fault/busy:1", HELLO);
     try (FaultProxy proxy = new FaultProxy(registry.host()); OciClient c = client(4)) {

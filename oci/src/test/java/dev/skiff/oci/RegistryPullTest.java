@@ -11,6 +11,7 @@ import dev.skiff.testing.Fixtures;
 import dev.skiff.testing.RegistryExtension;
 import dev.skiff.testing.TestImages;
 import dev.skiff.testing.Tools;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -239,6 +240,31 @@ class RegistryPullTest {
       PulledModule m = c.pull(registry.host() + "/pushed/mono@" + d);
       assertArrayEquals(module, m.moduleBytes());
       assertEquals("wasip1", m.config().os());
+    }
+  }
+
+  @Test
+  void aBlobAnotherRepositoryHoldsIsMountedNotUploaded() throws Exception {
+    String layer = TestImages.sha256(Files.readAllBytes(HELLO));
+    // The proxy only relays and records: what it sees is what the real registry answered.
+    try (FaultProxy proxy = new FaultProxy(registry.host());
+         OciClient c = OciClient.builder().store(tmp.resolve("store")).pushChunkSize(4096).build()) {
+      c.push(HELLO, proxy.host() + "/mount/a:v1");
+      int before = proxy.exchanges.size();
+      assertTrue(proxy.exchanges.stream().anyMatch(e -> e.startsWith("PATCH /v2/mount/a/blobs/uploads/")),
+          "the first push uploads in chunks: " + proxy.exchanges);
+      String d = c.push(HELLO, proxy.host() + "/mount/b:v1");
+      List<String> toB = proxy.exchanges.subList(before, proxy.exchanges.size()).stream()
+          .map(e -> URLDecoder.decode(e, StandardCharsets.UTF_8))
+          .filter(e -> e.contains(" /v2/mount/b/blobs/uploads/")).toList();
+      assertTrue(toB.contains("POST /v2/mount/b/blobs/uploads/?mount=" + layer + "&from=mount/a HTTP/1.1"
+          + " -> HTTP/1.1 201 Created"), toB.toString());
+      assertTrue(toB.stream().allMatch(e -> e.startsWith("POST ") && e.contains("?mount=")
+          && e.endsWith(" 201 Created")), "nothing but answered mounts, no upload: " + toB);
+      assertEquals(d, registry.manifestDigest("mount/b", "v1"));
+    }
+    try (OciClient fresh = OciClient.builder().store(tmp.resolve("fresh")).build()) {
+      assertArrayEquals(Files.readAllBytes(HELLO), fresh.pull(registry.host() + "/mount/b:v1").moduleBytes());
     }
   }
 

@@ -29,7 +29,9 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -50,6 +52,12 @@ public final class BlobStore {
   static final int PIPE_BUFFERS = 4;
   /** Below this a blob is hashed on the calling thread: a hand-off costs more than it saves. */
   static final long PIPE_THRESHOLD = 4L << 20;
+  /**
+   * While a large blob downloads, another thread forces its file to disk whenever this many bytes are
+   * unflushed, so writeback overlaps the download and the commit's fsync has little left to do (forcing
+   * on the writer thread itself stalls the pipeline and gains nothing).
+   */
+  static final long EARLY_FLUSH = 16L << 20;
   private static final ExecutorService PIPELINE = Executors.newCachedThreadPool(r -> {
     Thread t = new Thread(r, "skiff-blob-pipeline");
     t.setDaemon(true);
@@ -278,8 +286,9 @@ public final class BlobStore {
     /**
      * Copies a stream in until its end. Large blobs go through a three-stage pipeline: this thread reads
      * from the network while one thread hashes and another writes the file, handing over a bounded
-     * set of reused 1 MiB buffers (4 MiB in all). When reading fails, the bytes read so far are still
-     * hashed and written, so {@link #written()} is where a resumed download continues.
+     * set of reused 1 MiB buffers (4 MiB in all); with fsync on, the file is also forced to disk in
+     * the background every {@link #EARLY_FLUSH} bytes. When reading fails, the bytes read so far are
+     * still hashed and written, so {@link #written()} is where a resumed download continues.
      */
     public void transferFrom(InputStream in) throws IOException {
       long remaining = size < 0 ? -1 : size - written;
@@ -309,10 +318,17 @@ public final class BlobStore {
       });
       Future<Long> writer = PIPELINE.submit(() -> {
         long done = 0;
+        long unflushed = 0;
+        Future<?> flush = CompletableFuture.completedFuture(null);
         IOException failure = null;
         while (true) {
           Chunk c = toWrite.take();
           if (c.length < 0) {
+            try {
+              awaitFlush(flush);
+            } catch (IOException e) {
+              failure = failure != null ? failure : e;
+            }
             if (failure != null) {
               throw failure;
             }
@@ -325,6 +341,15 @@ public final class BlobStore {
                 ch.write(bb);
               }
               done += c.length;
+              unflushed += c.length;
+              if (fsync && unflushed >= EARLY_FLUSH && flush.isDone()) {
+                awaitFlush(flush);
+                flush = PIPELINE.submit(() -> {
+                  ch.force(false);
+                  return null;
+                });
+                unflushed = 0;
+              }
             } catch (IOException e) {
               failure = e; // keep recycling buffers so the reader never waits forever
             }
@@ -378,7 +403,7 @@ public final class BlobStore {
         hasher.cancel(true);
         writer.cancel(true);
         throw new java.io.InterruptedIOException("interrupted while storing " + digest);
-      } catch (java.util.concurrent.ExecutionException e) {
+      } catch (ExecutionException e) {
         // A failed disk write leaves the digest ahead of the file: not resumable, and not the network's fault.
         throw new OciException("cannot write " + digest + " to the content store " + root + ": "
             + e.getCause().getMessage(), e.getCause());
@@ -433,6 +458,15 @@ public final class BlobStore {
       if (!committed) {
         Files.deleteIfExists(tmp);
       }
+    }
+  }
+
+  /** Waits for a background flush; a failed fsync may have dropped dirty pages, so it fails the blob. */
+  private static void awaitFlush(Future<?> flush) throws IOException, InterruptedException {
+    try {
+      flush.get();
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
     }
   }
 

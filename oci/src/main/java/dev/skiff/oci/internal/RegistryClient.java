@@ -13,13 +13,16 @@ import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.net.InetAddress;
 import java.net.ProtocolException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -53,6 +56,8 @@ public final class RegistryClient {
       Duration retryBudget) {}
 
   private final Settings s;
+  private final OkHttpClient blobHttp;
+  private final Map<String, OkHttpClient> perRegistryBlobHttp = new HashMap<>();
   private final ConcurrentHashMap<String, Challenge> challenges = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Token> tokens = new ConcurrentHashMap<>();
 
@@ -60,10 +65,16 @@ public final class RegistryClient {
 
   public RegistryClient(Settings settings) {
     this.s = settings;
+    this.blobHttp = BlobDownloadClient.of(settings.http());
+    settings.perRegistryHttp().forEach((host, http) -> perRegistryBlobHttp.put(host, BlobDownloadClient.of(http)));
   }
 
   private OkHttpClient http(String host) {
     return s.perRegistryHttp().getOrDefault(host, s.http());
+  }
+
+  private OkHttpClient http(String host, boolean blobDownload) {
+    return blobDownload ? perRegistryBlobHttp.getOrDefault(host, blobHttp) : http(host);
   }
 
   /** Plain HTTP only for loopback hosts and registries the caller listed as insecure. */
@@ -165,7 +176,7 @@ public final class RegistryClient {
     long deadline = System.nanoTime() + s.retryBudget().toNanos();
     while (true) {
       long from = sink.written();
-      try (Response r = execute(host, registry, List.of(pullScope(repo)), what, () -> {
+      try (Response r = execute(host, registry, List.of(pullScope(repo)), what, true, () -> {
         Request.Builder b = new Request.Builder().url(url).get();
         if (from > 0) {
           b.header("Range", "bytes=" + from + "-");
@@ -247,11 +258,13 @@ public final class RegistryClient {
           long start = offset;
           long len = Math.min(chunkSize, size - offset);
           String loc = location;
-          RequestBody chunk = fileSlice(file, start, len);
+          Path chunkFile = chunkFile(file, start, len);
           try (Response r = execute(host, registry, scopes, "upload of " + digest,
               () -> new Request.Builder().url(loc).header("Content-Range", start + "-" + (start + len - 1))
-                  .patch(chunk))) {
+                  .patch(RequestBody.create(chunkFile.toFile(), OCTETS)))) {
             location = location(host, r);
+          } finally {
+            Files.deleteIfExists(chunkFile);
           }
           offset += len;
         }
@@ -262,7 +275,7 @@ public final class RegistryClient {
         }
       }
       HttpUrl put = HttpUrl.get(location).newBuilder().addQueryParameter("digest", digest).build();
-      RequestBody whole = fileSlice(file, 0, size);
+      RequestBody whole = RequestBody.create(file.toFile(), OCTETS);
       try (Response r = execute(host, registry, scopes, "upload of " + digest,
           () -> new Request.Builder().url(put).put(whole))) {
         return;
@@ -272,21 +285,27 @@ public final class RegistryClient {
     }
   }
 
-  /** A chunk is read into memory (bounded by the chunk size); a whole file streams from disk. */
-  private static RequestBody fileSlice(Path file, long start, long len) throws IOException {
-    if (start == 0 && len == Files.size(file)) {
-      return RequestBody.create(file.toFile(), OCTETS);
-    }
-    byte[] chunk = new byte[Math.toIntExact(len)];
-    try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file)) {
-      java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(chunk);
-      while (bb.hasRemaining()) {
-        if (ch.read(bb, start + bb.position()) < 0) {
+  /**
+   * Copies one chunk of a file to a temporary file (in the kernel, no heap buffer), which OkHttp then
+   * streams. A body over a region of the original file would need okio types, which this module cannot
+   * read: okio's Kotlin-multiplatform metadata jar claims the same automatic module name as okio-jvm.
+   */
+  private static Path chunkFile(Path file, long start, long len) throws IOException {
+    Path chunk = Files.createTempFile("skiff-chunk-", ".part");
+    try (FileChannel in = FileChannel.open(file);
+         FileChannel out = FileChannel.open(chunk, StandardOpenOption.WRITE)) {
+      for (long done = 0; done < len; ) {
+        long n = in.transferTo(start + done, len - done, out);
+        if (n <= 0) {
           throw new java.io.EOFException(file + " shrank during upload");
         }
+        done += n;
       }
+    } catch (IOException e) {
+      Files.deleteIfExists(chunk);
+      throw e;
     }
-    return RequestBody.create(chunk, OCTETS);
+    return chunk;
   }
 
   private String location(String host, Response r) {
@@ -331,6 +350,12 @@ public final class RegistryClient {
    * it) or throws a typed exception.
    */
   Response execute(String host, String registry, List<String> scopes, String what, Supplier<Request.Builder> request) {
+    return execute(host, registry, scopes, what, false, request);
+  }
+
+  /** As above; {@code blobDownload} sends it with the client made for streaming large bodies. */
+  Response execute(String host, String registry, List<String> scopes, String what, boolean blobDownload,
+      Supplier<Request.Builder> request) {
     int attempt = 0;
     boolean authRetried = false;
     long deadline = System.nanoTime() + s.retryBudget().toNanos();
@@ -344,7 +369,7 @@ public final class RegistryClient {
       Request req = b.build();
       Response r;
       try {
-        r = http(host).newCall(req).execute();
+        r = http(host, blobDownload).newCall(req).execute();
       } catch (ProtocolException e) {
         throw new RegistryException(registry, 0, List.of(), what + ": " + e.getMessage()
             + " (redirect loop or broken server)", e);
