@@ -103,6 +103,7 @@ public final class OciClient implements AutoCloseable {
    *
    * @param source a registry reference ({@code [docker://]host/repo:tag}), {@code oci:DIR[:TAG]},
    *     {@code oci-archive:FILE[:TAG]}, {@code docker-archive:FILE[:TAG]}, or a path to a {@code .wasm} file
+   *     (a source ending in {@code .wasm} is a path unless it starts with a registry host)
    * @return the verified module
    * @throws InvalidReferenceException when the source is not well-formed
    * @throws OciException (a typed subclass) when the pull fails
@@ -223,10 +224,24 @@ public final class OciClient implements AutoCloseable {
       return Path.of(source.substring("file:".length()));
     }
     if (source.endsWith(".wasm") && (Files.isRegularFile(Path.of(source)) || source.startsWith("/")
-        || source.startsWith("./") || source.startsWith("../"))) {
+        || source.startsWith("./") || source.startsWith("../") || !namesRegistry(source))) {
       return Path.of(source);
     }
     return null;
+  }
+
+  /**
+   * Whether a reference starts with a registry host (a first component with a dot or port, or
+   * {@code localhost}). A {@code .wasm} source without one is a file path, so a mistyped path says
+   * "does not exist" instead of becoming a Docker Hub repository that cannot be reached.
+   */
+  private static boolean namesRegistry(String source) {
+    int slash = source.indexOf('/');
+    if (slash <= 0) {
+      return false;
+    }
+    String first = source.substring(0, slash);
+    return first.contains(".") || first.contains(":") || first.equals("localhost");
   }
 
   private PulledModule pullBare(String source, Path file) {

@@ -303,6 +303,10 @@ class RegistryPullTest {
       UnsupportedArtifactException u = assertThrows(UnsupportedArtifactException.class, () -> c.pull(notWasm.toString()));
       assertEquals("file " + notWasm + " is not a WebAssembly module (no \\0asm header)", u.getMessage());
       assertThrows(NotFoundException.class, () -> c.pull(tmp.resolve("missing.wasm").toString()));
+      // A relative .wasm path without a registry host is a file, even when it does not exist.
+      NotFoundException relative = assertThrows(NotFoundException.class, () -> c.pull("no/such/module.wasm"));
+      assertTrue(relative.getMessage().contains("module file no/such/module.wasm does not exist"),
+          relative::getMessage);
     }
   }
 
