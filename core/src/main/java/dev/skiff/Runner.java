@@ -265,7 +265,7 @@ public final class Runner {
         } catch (RuntimeException | StackOverflowError e) {
           WasiExitException exit = Guest.exitOf(e);
           if (exit == null) {
-            throw Guest.translate(e, "_start of " + artifact.source());
+            throw Guest.translate(e, "_start of " + artifact.source(), loaded.module());
           }
           exitCode = exit.exitCode();
         }
@@ -297,7 +297,7 @@ public final class Runner {
           try {
             instance.export("_initialize").apply();
           } catch (RuntimeException | StackOverflowError e) {
-            throw Guest.translate(e, "_initialize of " + artifact.source());
+            throw Guest.translate(e, "_initialize of " + artifact.source(), loaded.module());
           }
         }
         return new WasmInstance(instance, wasi, threads, timeout);
@@ -386,7 +386,7 @@ public final class Runner {
     try {
       return builder.build();
     } catch (RuntimeException | StackOverflowError e) {
-      throw Guest.translate(e, "instantiation of " + artifact.source());
+      throw Guest.translate(e, "instantiation of " + artifact.source(), loaded.module());
     }
   }
 

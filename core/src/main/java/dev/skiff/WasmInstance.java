@@ -173,7 +173,7 @@ public final class WasmInstance implements AutoCloseable {
             throw new GuestTrapException("'" + name + "' called proc_exit(" + exit.exitCode()
                 + "); the instance cannot be used again.", e);
           }
-          throw Guest.translate(e, "'" + name + "'");
+          throw Guest.translate(e, "'" + name + "'", instance.module());
         }
       }, timeout, "'" + name + "'");
     } catch (GuestTimeoutException | GuestTrapException e) {
@@ -181,7 +181,7 @@ public final class WasmInstance implements AutoCloseable {
       throw e;
     } catch (ChicoryException e) {
       brokenBy = e.getMessage();
-      throw Guest.translate(e, "'" + name + "'");
+      throw Guest.translate(e, "'" + name + "'", instance.module());
     }
   }
 

@@ -76,6 +76,15 @@ class ExecutionTest {
   }
 
   @Test
+  void aTrapInCompiledCodeNamesTheWasmFunctionsOnItsStack() {
+    GuestTrapException e = assertThrows(GuestTrapException.class, () ->
+        fixture("core/trap.wasm").runner().engine(Engine.COMPILER).run());
+    // trap.wasm has no name section: unnamed functions go by index, exports by their export name
+    assertTrue(e.getMessage().matches(".*trapped: .* \\(in Wasm func \\d+ <- func \\d+ <- _start\\)"),
+        e.getMessage());
+  }
+
+  @Test
   void nonZeroExitIsAResult() {
     RunResult r = fixture("hello.wasm").runner().args("--exit=42").run();
     assertEquals(42, r.exitCode());

@@ -2,13 +2,21 @@ package dev.skiff.internal;
 
 import com.dylibso.chicory.runtime.ChicoryInterruptedException;
 import com.dylibso.chicory.wasm.ChicoryException;
+import com.dylibso.chicory.wasm.WasmModule;
+import com.dylibso.chicory.wasm.types.Export;
+import com.dylibso.chicory.wasm.types.ExternalType;
 import dev.skiff.GuestTimeoutException;
 import dev.skiff.GuestTrapException;
 import dev.skiff.SkiffException;
 import dev.skiff.wasi.WasiExitException;
+import java.util.ArrayList;
+import java.util.List;
 
 /** Turns what escapes from running guest code into Skiff's exceptions. */
 public final class Guest {
+  /** Wasm frames named in a trap's message; deeper ones (a runaway recursion) are left out. */
+  private static final int MAX_FRAMES = 8;
+
   private Guest() {}
 
   /** The {@link WasiExitException} in {@code t}'s cause chain, or null. */
@@ -21,8 +29,8 @@ public final class Guest {
     return null;
   }
 
-  /** Translates a failure of guest code called as {@code what}. */
-  public static RuntimeException translate(Throwable t, String what) {
+  /** Translates a failure of guest code of {@code module} called as {@code what}. */
+  public static RuntimeException translate(Throwable t, String what, WasmModule module) {
     if (t instanceof SkiffException) {
       return (SkiffException) t;
     }
@@ -30,10 +38,11 @@ public final class Guest {
       return new GuestTimeoutException(what + " was interrupted (timeout); the instance cannot be used again.", t);
     }
     if (t instanceof StackOverflowError) {
-      return new GuestTrapException(what + " trapped: call stack exhausted (unbounded recursion?)", t);
+      return new GuestTrapException(what + " trapped: call stack exhausted (unbounded recursion?)"
+          + backtrace(t, module), t);
     }
     if (t instanceof ChicoryException) {
-      return new GuestTrapException(what + " trapped: " + t.getMessage(), t);
+      return new GuestTrapException(what + " trapped: " + t.getMessage() + backtrace(t, module), t);
     }
     if (t instanceof OutOfMemoryError) {
       return new GuestTrapException(what + " trapped: the JVM ran out of memory for the guest", t);
@@ -45,5 +54,40 @@ public final class Guest {
       throw (Error) t;
     }
     return new GuestTrapException(what + " failed: " + t, t);
+  }
+
+  /**
+   * The Wasm functions on the stack of a trap in compiled code, innermost first, as
+   * {@code " (in Wasm f <- g <- _start)"}: Chicory's compiler names the method of function N
+   * {@code func_N}. Empty for the interpreter, whose Java stack shows no Wasm frames.
+   */
+  static String backtrace(Throwable t, WasmModule module) {
+    List<String> frames = new ArrayList<>();
+    for (StackTraceElement e : t.getStackTrace()) {
+      String method = e.getMethodName();
+      if (e.getClassName().startsWith("com.dylibso.chicory.$gen.") && method.matches("func_\\d{1,9}")) {
+        if (frames.size() == MAX_FRAMES) {
+          frames.add("...");
+          break;
+        }
+        frames.add(functionName(module, Integer.parseInt(method.substring(5))));
+      }
+    }
+    return frames.isEmpty() ? "" : " (in Wasm " + String.join(" <- ", frames) + ")";
+  }
+
+  /** The name section's name, else an export's name, else {@code func N}. */
+  private static String functionName(WasmModule module, int index) {
+    if (module != null) {
+      if (module.nameSection() != null && module.nameSection().nameOfFunction(index) != null) {
+        return module.nameSection().nameOfFunction(index);
+      }
+      for (Export e : Modules.exports(module)) {
+        if (e.exportType() == ExternalType.FUNCTION && e.index() == index) {
+          return e.name();
+        }
+      }
+    }
+    return "func " + index;
   }
 }
