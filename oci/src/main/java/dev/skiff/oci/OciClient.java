@@ -49,29 +49,41 @@ import okhttp3.OkHttpClient;
 public final class OciClient implements AutoCloseable {
   private final Builder config;
   private final ContentStore store;
-  private final OkHttpClient http;
-  private final RegistryClient registry;
+  private final Map<String, TrustedCertificates> trust = new HashMap<>();
+  private final CredentialSources credentials;
+  /** The HTTP side, made on first use: building OkHttp costs a cold JVM ~0.25 s that local sources never need. */
+  private HttpSide httpSide;
   private final Map<String, String> blobRepos = new ConcurrentHashMap<>();
+
+  /** OkHttp and the registry client over it. */
+  private record HttpSide(OkHttpClient http, RegistryClient registry) {}
 
   private OciClient(Builder b) {
     this.config = b.copy();
     this.store = new ContentStore(new BlobStore(b.store != null ? b.store : defaultStore(), b.fsync));
-    this.http = new OkHttpClient.Builder()
-        .connectTimeout(b.connectTimeout.toMillis(), TimeUnit.MILLISECONDS)
-        .readTimeout(b.readTimeout.toMillis(), TimeUnit.MILLISECONDS)
-        .writeTimeout(b.readTimeout.toMillis(), TimeUnit.MILLISECONDS)
-        .retryOnConnectionFailure(false) // Skiff retries itself, with backoff and resume
-        .build();
-    Map<String, OkHttpClient> perRegistry = new HashMap<>();
-    for (Map.Entry<String, Path> e : b.trustedCertificates.entrySet()) {
-      TrustedCertificates tc = TrustedCertificates.load(e.getValue());
-      perRegistry.put(e.getKey(), http.newBuilder().sslSocketFactory(tc.socketFactory(), tc.trustManager()).build());
-    }
-    CredentialSources creds = CredentialSources.defaults(b.credentials,
+    // Certificates are read now, so a bad file fails the build() that named it.
+    b.trustedCertificates.forEach((host, file) -> trust.put(host, TrustedCertificates.load(file)));
+    this.credentials = CredentialSources.defaults(b.credentials,
         b.environment != null ? b.environment : System.getenv(),
         b.home != null ? b.home : Path.of(System.getProperty("user.home")));
-    this.registry = new RegistryClient(new RegistryClient.Settings(http, perRegistry, Set.copyOf(b.insecure), creds,
-        b.listener, b.maxAttempts, b.retryBackoff, b.retryBudget));
+  }
+
+  private synchronized RegistryClient registry() {
+    if (httpSide == null) {
+      OkHttpClient http = new OkHttpClient.Builder()
+          .connectTimeout(config.connectTimeout.toMillis(), TimeUnit.MILLISECONDS)
+          .readTimeout(config.readTimeout.toMillis(), TimeUnit.MILLISECONDS)
+          .writeTimeout(config.readTimeout.toMillis(), TimeUnit.MILLISECONDS)
+          .retryOnConnectionFailure(false) // Skiff retries itself, with backoff and resume
+          .build();
+      Map<String, OkHttpClient> perRegistry = new HashMap<>();
+      trust.forEach((host, tc) ->
+          perRegistry.put(host, http.newBuilder().sslSocketFactory(tc.socketFactory(), tc.trustManager()).build()));
+      httpSide = new HttpSide(http, new RegistryClient(new RegistryClient.Settings(http, perRegistry,
+          Set.copyOf(config.insecure), credentials, config.listener, config.maxAttempts, config.retryBackoff,
+          config.retryBudget)));
+    }
+    return httpSide.registry();
   }
 
   private static Path defaultStore() {
@@ -196,7 +208,7 @@ public final class OciClient implements AutoCloseable {
     String r = source.startsWith("docker://") ? source.substring("docker://".length()) : source;
     ImageReference ref = ImageReference.parse(r);
     List<String> mirrors = config.mirrors.getOrDefault(ref.registry(), List.of());
-    return use.use(new RegistrySource(registry, blobs, ref, config.pullPolicy, mirrors, config.listener, blobRepos));
+    return use.use(new RegistrySource(this::registry, blobs, ref, config.pullPolicy, mirrors, config.listener, blobRepos));
   }
 
   /**
@@ -307,13 +319,13 @@ public final class OciClient implements AutoCloseable {
 
     String host = ref.registryHost();
     for (String d : List.of(cfgDigest, layerDigest)) {
-      if (!registry.blobExists(host, ref.registry(), ref.repository(), d, true)) {
+      if (!registry().blobExists(host, ref.registry(), ref.repository(), d, true)) {
         String from = blobRepos.get(ref.registry() + " " + d);
-        registry.uploadBlob(host, ref.registry(), ref.repository(), d, store.blobs().blobPath(d), config.pushChunkSize, from);
+        registry().uploadBlob(host, ref.registry(), ref.repository(), d, store.blobs().blobPath(d), config.pushChunkSize, from);
       }
       blobRepos.put(ref.registry() + " " + d, ref.repository());
     }
-    String digest = registry.putManifest(host, ref.registry(), ref.repository(), ref.tag().orElse(Digests.sha256(manifest)),
+    String digest = registry().putManifest(host, ref.registry(), ref.repository(), ref.tag().orElse(Digests.sha256(manifest)),
         manifest, MediaTypes.OCI_MANIFEST);
     store.blobs().putVerified(digest, manifest);
     return digest;
@@ -321,9 +333,11 @@ public final class OciClient implements AutoCloseable {
 
   /** Releases connections and threads. */
   @Override
-  public void close() {
-    http.dispatcher().executorService().shutdown();
-    http.connectionPool().evictAll();
+  public synchronized void close() {
+    if (httpSide != null) {
+      httpSide.http().dispatcher().executorService().shutdown();
+      httpSide.http().connectionPool().evictAll();
+    }
   }
 
   @Override

@@ -12,10 +12,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /** A repository in a registry (through its mirrors first, when configured), cached in the store per pull policy. */
 public final class RegistrySource implements Source {
-  private final RegistryClient client;
+  /** Made on first network use: a pull served from the store never builds an HTTP client. */
+  private final Supplier<RegistryClient> client;
   private final BlobStore store;
   private final ImageReference ref;
   private final PullPolicy policy;
@@ -23,7 +25,7 @@ public final class RegistrySource implements Source {
   private final PullListener listener;
   private final Map<String, String> blobRepos;
 
-  public RegistrySource(RegistryClient client, BlobStore store, ImageReference ref, PullPolicy policy,
+  public RegistrySource(Supplier<RegistryClient> client, BlobStore store, ImageReference ref, PullPolicy policy,
       List<String> mirrors, PullListener listener, Map<String, String> blobRepos) {
     this.client = client;
     this.store = store;
@@ -69,7 +71,7 @@ public final class RegistrySource implements Source {
         Listeners.cacheHit(listener, digest);
         return new Top(cached, null, digest);
       }
-      RegistryClient.Fetched f = network(ref.toString(), h -> client.getManifest(h, ref.registry(), ref.repository(), digest));
+      RegistryClient.Fetched f = network(ref.toString(), h -> client.get().getManifest(h, ref.registry(), ref.repository(), digest));
       store.putVerified(f.digest(), f.bytes());
       return new Top(f.bytes(), f.mediaType(), f.digest());
     }
@@ -84,7 +86,7 @@ public final class RegistrySource implements Source {
         }
       }
     }
-    RegistryClient.Fetched f = network(key, h -> client.getManifest(h, ref.registry(), ref.repository(), ref.identifier()));
+    RegistryClient.Fetched f = network(key, h -> client.get().getManifest(h, ref.registry(), ref.repository(), ref.identifier()));
     store.putVerified(f.digest(), f.bytes());
     store.recordResolution(key, f.digest());
     return new Top(f.bytes(), f.mediaType(), f.digest());
@@ -101,7 +103,7 @@ public final class RegistrySource implements Source {
       throw new MalformedContentException("manifest " + d.digest() + " declares " + d.size()
           + " bytes, more than the " + Manifests.MAX_MANIFEST_BYTES + "-byte limit");
     }
-    RegistryClient.Fetched f = network(d.digest(), h -> client.getManifest(h, ref.registry(), ref.repository(), d.digest()));
+    RegistryClient.Fetched f = network(d.digest(), h -> client.get().getManifest(h, ref.registry(), ref.repository(), d.digest()));
     Source.check(d, f.bytes(), "manifest");
     store.putVerified(d.digest(), f.bytes());
     return f.bytes();
@@ -125,7 +127,7 @@ public final class RegistrySource implements Source {
   @Override
   public Path blob(Descriptor d) {
     Path p = store.ensure(d.digest(), d.size(), listener, pending -> network(d.digest(), h -> {
-      client.fetchBlob(h, ref.registry(), ref.repository(), d.digest(), pending);
+      client.get().fetchBlob(h, ref.registry(), ref.repository(), d.digest(), pending);
       return null;
     }));
     blobRepos.put(ref.registry() + " " + d.digest(), ref.repository());
