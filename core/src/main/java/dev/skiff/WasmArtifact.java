@@ -6,6 +6,7 @@ import dev.skiff.internal.Modules;
 import dev.skiff.oci.ImageConfig;
 import dev.skiff.oci.PulledModule;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
@@ -125,6 +126,18 @@ public final class WasmArtifact {
   public WasmArtifact compile() {
     loaded.compileNow();
     return this;
+  }
+
+  /**
+   * Waits at most {@code timeout} for the compilation that {@link Engine#AUTO} runs in the background
+   * to finish and reach the compiled-code cache. A short-lived process (such as the {@code skiff}
+   * command) calls this before it exits, so that its next start finds compiled code.
+   *
+   * @param timeout the longest wait
+   * @return whether compiled code is ready; false when none is under way or the time ran out
+   */
+  public boolean awaitCompiled(Duration timeout) {
+    return loaded.awaitCompiled(timeout);
   }
 
   String programName() {

@@ -8,6 +8,7 @@ import dev.skiff.internal.CompiledCodeCache;
 import dev.skiff.testing.Fixtures;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -59,9 +60,14 @@ class CompiledCodeCacheTest {
       try (WasmInstance i = artifact.runner().instantiate()) {
         assertEquals(5, i.function("add").callInt(2, 3));
       }
-      artifact.compile(); // joins the background compilation the first instance started
+      assertTrue(artifact.awaitCompiled(Duration.ofMinutes(1)), "the first instance started a compile");
       assertTrue(artifact.isCompiled());
       assertEquals(1, cachedJars().size());
+    }
+    try (Skiff skiff = Skiff.builder().store(store.resolve("other")).engine(Engine.INTERPRETER).build()) {
+      WasmArtifact artifact = skiff.pull(Fixtures.wasm("core/calc.wasm").toString());
+      artifact.runner().instantiate().close();
+      assertFalse(artifact.awaitCompiled(Duration.ofMinutes(1)), "the interpreter engine compiles nothing");
     }
   }
 

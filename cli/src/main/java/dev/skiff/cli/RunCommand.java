@@ -24,6 +24,9 @@ import picocli.CommandLine.Parameters;
 /** {@code skiff run REF [-- args...]}. */
 @Command(name = "run", description = "Run a module's _start (or --invoke an export) and exit with its exit code.")
 final class RunCommand implements Callable<Integer> {
+  /** How long a run waits at exit for a background compile under way (longer ones are dropped). */
+  private static final Duration COMPILE_GRACE = Duration.ofSeconds(3);
+
   @Mixin Main.CommonOptions common = new Main.CommonOptions();
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -56,44 +59,54 @@ final class RunCommand implements Callable<Integer> {
   public Integer call() {
     try (Skiff skiff = common.builder().listener(Progress.forTerminal()).build()) {
       WasmArtifact artifact = skiff.pull(ref);
-      Runner runner = artifact.runner()
-          .stdin(Stdin.inherit())
-          .stdout(Output.inherit())
-          .stderr(Output.inherit());
-      if (!noImageRoot) {
-        runner.preopenImageRoot();
+      try {
+        return run(artifact);
+      } finally {
+        // The default engine interpreted this run while compiling in the background; a short wait
+        // lets the compiled code reach the cache, so the next run of the module starts compiled.
+        artifact.awaitCompiled(COMPILE_GRACE);
       }
-      for (String kv : env) {
-        int eq = kv.indexOf('=');
-        if (eq <= 0) {
-          throw new CommandLine.ParameterException(spec.commandLine(), "--env needs K=V, got '" + kv + "'");
-        }
-        runner.env(kv.substring(0, eq), kv.substring(eq + 1));
-      }
-      for (String dir : dirs) {
-        addDir(runner, dir);
-      }
-      Limits.Builder limits = Limits.builder();
-      if (timeout != null) {
-        limits.timeout(parseDuration(timeout));
-      }
-      if (maxMemory != null) {
-        limits.maxMemory(parseSize(maxMemory));
-      }
-      runner.limits(limits.build());
-      if (invoke != null) {
-        try (WasmInstance instance = runner.instantiate()) {
-          long[] results = instance.function(invoke).callRaw(args.stream().mapToLong(Long::parseLong).toArray());
-          for (long r : results) {
-            spec.commandLine().getOut().println(r);
-          }
-          spec.commandLine().getOut().flush();
-          return 0;
-        }
-      }
-      RunResult result = runner.args(args).run();
-      return result.exitCode();
     }
+  }
+
+  private int run(WasmArtifact artifact) {
+    Runner runner = artifact.runner()
+        .stdin(Stdin.inherit())
+        .stdout(Output.inherit())
+        .stderr(Output.inherit());
+    if (!noImageRoot) {
+      runner.preopenImageRoot();
+    }
+    for (String kv : env) {
+      int eq = kv.indexOf('=');
+      if (eq <= 0) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--env needs K=V, got '" + kv + "'");
+      }
+      runner.env(kv.substring(0, eq), kv.substring(eq + 1));
+    }
+    for (String dir : dirs) {
+      addDir(runner, dir);
+    }
+    Limits.Builder limits = Limits.builder();
+    if (timeout != null) {
+      limits.timeout(parseDuration(timeout));
+    }
+    if (maxMemory != null) {
+      limits.maxMemory(parseSize(maxMemory));
+    }
+    runner.limits(limits.build());
+    if (invoke != null) {
+      try (WasmInstance instance = runner.instantiate()) {
+        long[] results = instance.function(invoke).callRaw(args.stream().mapToLong(Long::parseLong).toArray());
+        for (long r : results) {
+          spec.commandLine().getOut().println(r);
+        }
+        spec.commandLine().getOut().flush();
+        return 0;
+      }
+    }
+    RunResult result = runner.args(args).run();
+    return result.exitCode();
   }
 
   private void addDir(Runner runner, String spec) {

@@ -87,6 +87,16 @@ class CliTest {
   }
 
   @Test
+  void aDefaultRunLeavesCompiledCodeForTheNextOne() throws Exception {
+    Outcome o = skiff("run", "--no-image-root", Fixtures.wasm("hello.wasm").toString());
+    assertEquals(0, o.code(), o.err());
+    // the run interpreted; it waited for the background compile before exiting
+    try (java.util.stream.Stream<Path> files = Files.walk(store.resolve("compiled"))) {
+      assertEquals(1, files.filter(p -> p.toString().endsWith(".jar")).count());
+    }
+  }
+
+  @Test
   void inspectShowsDigestsImportsAndExports() {
     Outcome o = skiff("inspect", Fixtures.wasm("core/calc.wasm").toString());
     assertEquals(0, o.code(), o.err());

@@ -7,8 +7,12 @@ import com.dylibso.chicory.runtime.Machine;
 import com.dylibso.chicory.wasm.WasmModule;
 import dev.skiff.Engine;
 import java.lang.System.Logger.Level;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 
 /**
@@ -68,6 +72,29 @@ public final class LoadedModule {
   /** Whether compiled code is ready in memory. */
   public boolean isCompiled() {
     return compiled != null;
+  }
+
+  /** Waits at most {@code timeout} for a background compilation under way; whether code is ready. */
+  public boolean awaitCompiled(Duration timeout) {
+    CompletableFuture<Function<Instance, Machine>> running;
+    synchronized (this) {
+      if (compiled != null) {
+        return true;
+      }
+      running = compiling;
+    }
+    if (running == null) {
+      return false;
+    }
+    try {
+      running.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      return true;
+    } catch (TimeoutException | ExecutionException e) {
+      return false; // a failed compile was logged; instances keep the interpreter
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
   }
 
   /** Compiles (or joins a running compilation) and returns the factory. */
