@@ -685,42 +685,12 @@ public final class WasiHost implements AutoCloseable {
   }
 
   /**
-   * Moves the guest bytes named by the iovecs to the host, piece by piece, and stops at a short
-   * move. An errno after some bytes moved gives a short count instead; the next call reports it.
+   * Moves bytes between the guest memory named by the iovecs and the host, piece by piece: into the
+   * guest when {@code toGuest}, else out of it. Stops at the end of input and at a short move
+   * (unless {@code fill}, as MSG_WAITALL asks). An errno after some bytes moved gives a short count
+   * instead; the next call reports it.
    */
-  private long gather(int iovs, int iovsLen, Descriptor d, long at, Move out) throws IOException {
-    checkIovs(iovs, iovsLen);
-    long total = 0;
-    try {
-      for (int k = 0; k < iovsLen; k++) {
-        int buf = guest.i32(iovs + 8 * k);
-        long len = guest.i32(iovs + 8 * k + 4) & 0xFFFFFFFFL;
-        guest.check(buf, len);
-        for (long done = 0; done < len; ) {
-          ByteBuffer piece = guest.outgoing(buf + (int) done, len - done, byteBuffer);
-          int want = piece.remaining();
-          int n = out.apply(d, piece, at < 0 ? -1 : at + total, total);
-          total += n;
-          done += n;
-          if (n < want) {
-            return total;
-          }
-        }
-      }
-    } catch (Errno.WasiErrnoException e) {
-      if (total == 0) {
-        throw e;
-      }
-    }
-    return total;
-  }
-
-  /**
-   * Moves bytes from the host into the guest memory named by the iovecs, piece by piece, and stops
-   * at the end of input or at a short move (unless {@code fill}, as MSG_WAITALL asks). An errno
-   * after some bytes moved gives a short count instead.
-   */
-  private long scatter(int iovs, int iovsLen, Descriptor d, long at, boolean fill, Move in)
+  private long transfer(boolean toGuest, int iovs, int iovsLen, Descriptor d, long at, boolean fill, Move move)
       throws IOException {
     checkIovs(iovs, iovsLen);
     long total = 0;
@@ -730,13 +700,17 @@ public final class WasiHost implements AutoCloseable {
         long len = guest.i32(iovs + 8 * k + 4) & 0xFFFFFFFFL;
         guest.check(buf, len);
         for (long done = 0; done < len; ) {
-          ByteBuffer piece = guest.incoming(buf + (int) done, len - done, byteBuffer);
+          int addr = buf + (int) done;
+          ByteBuffer piece = toGuest ? guest.incoming(addr, len - done, byteBuffer)
+              : guest.outgoing(addr, len - done, byteBuffer);
           int want = piece.remaining();
-          int n = in.apply(d, piece, at < 0 ? -1 : at + total, total);
+          int n = move.apply(d, piece, at < 0 ? -1 : at + total, total);
           if (n <= 0) {
             return total;
           }
-          guest.landed(buf + (int) done, piece, n);
+          if (toGuest) {
+            guest.landed(addr, piece, n);
+          }
           total += n;
           done += n;
           if (n < want && !fill) {
@@ -753,7 +727,7 @@ public final class WasiHost implements AutoCloseable {
   }
 
   private long readFile(Descriptor.File f, int iovs, int iovsLen, long offset) throws IOException {
-    return scatter(iovs, iovsLen, f, offset, false, WasiHost::readFilePiece);
+    return transfer(true, iovs, iovsLen, f, offset, false, WasiHost::readFilePiece);
   }
 
   private static int readFilePiece(Descriptor d, ByteBuffer piece, long at, long moved) throws IOException {
@@ -767,7 +741,8 @@ public final class WasiHost implements AutoCloseable {
 
   /** Writes the iovecs at {@code offset}, or at the end of the file if {@code offset} is -1. */
   private long writeFile(Descriptor.File f, int iovs, int iovsLen, long offset) throws IOException {
-    return gather(iovs, iovsLen, f, offset < 0 ? f.channel.size() : offset, WasiHost::writeFilePiece);
+    return transfer(false, iovs, iovsLen, f, offset < 0 ? f.channel.size() : offset, false,
+        WasiHost::writeFilePiece);
   }
 
   private static int writeFilePiece(Descriptor d, ByteBuffer piece, long at, long moved) throws IOException {
@@ -785,7 +760,7 @@ public final class WasiHost implements AutoCloseable {
   }
 
   private long readStream(Descriptor.Input d, int iovs, int iovsLen) throws IOException {
-    return d.in == null ? 0 : scatter(iovs, iovsLen, d, -1, false, WasiHost::readStreamPiece);
+    return d.in == null ? 0 : transfer(true, iovs, iovsLen, d, -1, false, WasiHost::readStreamPiece);
   }
 
   private static int readStreamPiece(Descriptor d, ByteBuffer piece, long at, long moved) throws IOException {
@@ -798,7 +773,7 @@ public final class WasiHost implements AutoCloseable {
 
   private long writeSink(Descriptor.Sink sink, Descriptor d, int iovs, int iovsLen) throws IOException {
     try {
-      return gather(iovs, iovsLen, d, -1, WasiHost::writeSinkPiece);
+      return transfer(false, iovs, iovsLen, d, -1, false, WasiHost::writeSinkPiece);
     } finally {
       sink.flush();
     }
@@ -810,7 +785,7 @@ public final class WasiHost implements AutoCloseable {
   }
 
   private long readSocket(Descriptor.Socket s, int iovs, int iovsLen, boolean waitAll) throws IOException {
-    return scatter(iovs, iovsLen, s, -1, waitAll, WasiHost::readSocketPiece);
+    return transfer(true, iovs, iovsLen, s, -1, waitAll, WasiHost::readSocketPiece);
   }
 
   private static int readSocketPiece(Descriptor d, ByteBuffer piece, long at, long moved) throws IOException {
@@ -848,7 +823,7 @@ public final class WasiHost implements AutoCloseable {
       }
       s.peeked = b.flip();
     }
-    return scatter(iovs, iovsLen, s, -1, true, WasiHost::peekPiece);
+    return transfer(true, iovs, iovsLen, s, -1, true, WasiHost::peekPiece);
   }
 
   private static int peekPiece(Descriptor d, ByteBuffer piece, long at, long moved) {
@@ -859,7 +834,7 @@ public final class WasiHost implements AutoCloseable {
   }
 
   private long writeSocket(Descriptor.Socket s, int iovs, int iovsLen) throws IOException {
-    return gather(iovs, iovsLen, s, -1, WasiHost::writeSocketPiece);
+    return transfer(false, iovs, iovsLen, s, -1, false, WasiHost::writeSocketPiece);
   }
 
   private static int writeSocketPiece(Descriptor d, ByteBuffer piece, long at, long moved) throws IOException {
