@@ -59,6 +59,7 @@ class BenchmarkSmokeTest {
           "fdWrite1MiBToStream/skiff", "fdWrite1MiBToStream/chicory", "fdWrite1MiBToStream/java",
           "fdRead4MiB/skiff", "fdRead4MiB/chicory", "fdRead4MiB/java",
           "copy4MiB/skiff", "copy4MiB/chicory", "copy4MiB/java",
+          "pullByDigest/skiff-never", "pullByDigest/skiff-if-not-present", "pullByDigest/read-file",
           "roundTrip"), ran);
   }
 }

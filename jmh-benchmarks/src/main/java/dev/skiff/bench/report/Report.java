@@ -89,6 +89,11 @@ public final class Report {
               + "this is the call path alone) and to a stdout stream that copies each chunk, fd_read of a "
               + "4 MiB file in 64 KiB chunks, 4 MiB file copy in the guest. Baseline: a plain Java loop "
               + "moving the same bytes with a 64 KiB buffer (issue 4's target: Skiff within 1.5x)."),
+      new Suite("Cached pull by digest", "CachedPullBenchmark", "read-file",
+          "A pull by digest that the store holds, from a real loopback registry that stays up: the 28 KB "
+              + "small module, its manifest and config read from the store and their digests checked again. "
+              + "skiff-never is the offline policy, skiff-if-not-present the default. Baseline: "
+              + "Files.readAllBytes of the same module file."),
       new Suite("Native harness pipe round trip", "NativeRoundTripBenchmark", null,
           "One empty request to the native harness: the overhead inside every `native` figure."));
 
