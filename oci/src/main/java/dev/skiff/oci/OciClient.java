@@ -491,11 +491,11 @@ public final class OciClient implements AutoCloseable {
     /**
      * TCP connect timeout (default 10 s).
      *
-     * @param timeout a positive duration
+     * @param timeout a positive duration of at most {@code Integer.MAX_VALUE} ms
      * @return this builder
      */
     public Builder connectTimeout(Duration timeout) {
-      this.connectTimeout = positive(timeout, "connectTimeout");
+      this.connectTimeout = timeout(timeout, "connectTimeout");
       return this;
     }
 
@@ -503,11 +503,11 @@ public final class OciClient implements AutoCloseable {
      * Longest silence while reading or writing a response (default 30 s); a registry that hangs fails
      * after it (and the retries).
      *
-     * @param timeout a positive duration
+     * @param timeout a positive duration of at most {@code Integer.MAX_VALUE} ms
      * @return this builder
      */
     public Builder readTimeout(Duration timeout) {
-      this.readTimeout = positive(timeout, "readTimeout");
+      this.readTimeout = timeout(timeout, "readTimeout");
       return this;
     }
 
@@ -601,6 +601,14 @@ public final class OciClient implements AutoCloseable {
             + "127.0.0.1:5000: \"" + host + "\"");
       }
       return host;
+    }
+
+    /** The HTTP client is built on first network use: refuse here what it would refuse there. */
+    private static Duration timeout(Duration d, String name) {
+      if (positive(d, name).compareTo(Duration.ofMillis(Integer.MAX_VALUE)) > 0) {
+        throw new IllegalArgumentException(name + " must be at most " + Integer.MAX_VALUE + " ms: " + d);
+      }
+      return d;
     }
 
     private static Duration positive(Duration d, String name) {

@@ -15,6 +15,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -266,6 +267,17 @@ class RegistryPullTest {
     try (OciClient fresh = OciClient.builder().store(tmp.resolve("fresh")).build()) {
       assertArrayEquals(Files.readAllBytes(HELLO), fresh.pull(registry.host() + "/mount/b:v1").moduleBytes());
     }
+  }
+
+  @Test
+  void aTimeoutTheHttpClientCannotHoldIsRefusedBeforeAnyPull() {
+    // OkHttp is built on first network use, so its own check would only fire at the first pull.
+    IllegalArgumentException read = assertThrows(IllegalArgumentException.class,
+        () -> OciClient.builder().store(tmp.resolve("store")).readTimeout(Duration.ofDays(30)).build());
+    assertEquals("readTimeout must be at most 2147483647 ms: PT720H", read.getMessage());
+    IllegalArgumentException connect = assertThrows(IllegalArgumentException.class,
+        () -> OciClient.builder().store(tmp.resolve("store")).connectTimeout(Duration.ofDays(30)).build());
+    assertEquals("connectTimeout must be at most 2147483647 ms: PT720H", connect.getMessage());
   }
 
   @Test

@@ -53,6 +53,16 @@ class ConformanceTest {
 
   @ParameterizedTest
   @EnumSource(Sandboxes.class)
+  void readsAndWritesWithManyIovecsAcrossPages(Sandboxes fs) throws IOException {
+    byte[] stdin = new byte[70_000];
+    for (int i = 0; i < stdin.length; i++) {
+      stdin[i] = (byte) (i * 7 + i / 251);
+    }
+    assertOk(run(fs, "fs_iovecs.wasm", b -> b.stdin(Stdin.bytes(stdin))));
+  }
+
+  @ParameterizedTest
+  @EnumSource(Sandboxes.class)
   void directoriesReaddirRenamesAndTrailingSlashes(Sandboxes fs) throws IOException {
     assertOk(run(fs, "fs_dirs.wasm"));
   }

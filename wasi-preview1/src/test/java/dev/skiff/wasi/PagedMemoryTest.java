@@ -14,6 +14,7 @@ import com.dylibso.chicory.wasm.UninstantiableException;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
 import dev.skiff.wasi.internal.PagedMemory;
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.Random;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
@@ -152,6 +153,22 @@ class PagedMemoryTest {
         () -> instantiate("wasi/memory_segment_oob.wasm", WasiPreview1::memory));
     assertEquals(assertThrows(UninstantiableException.class,
         () -> instantiate("wasi/memory_segment_oob.wasm", ByteArrayMemory::new)).getMessage(), e.getMessage());
+  }
+
+  @Test
+  void eachActiveDataSegmentLandsOnlyInTheMemoryItNames() {
+    // (module (memory $a 1) (memory $b 1) (data (memory $a) (i32.const 0) "\01")
+    //   (data (memory $b) (i32.const 8) "\02"))
+    for (Function<MemoryLimits, Memory> factory : List.<Function<MemoryLimits, Memory>>of(
+        ByteArrayMemory::new, WasiPreview1::memory)) {
+      Instance instance = instantiate("wasi/memory_multi.wasm", factory);
+      Memory a = instance.memory(0);
+      Memory b = instance.memory(1);
+      assertEquals(1, a.read(0));
+      assertEquals(0, a.read(8), "memory a has no byte of b's segment");
+      assertEquals(0, b.read(0), "memory b has no byte of a's segment");
+      assertEquals(2, b.read(8));
+    }
   }
 
   private static Instance instantiate(String fixture, Function<MemoryLimits, Memory> memory) {

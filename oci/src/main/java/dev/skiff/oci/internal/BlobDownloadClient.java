@@ -8,6 +8,7 @@ import java.net.SocketException;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.net.SocketFactory;
+import javax.net.ssl.SSLSocketFactory;
 import okhttp3.OkHttpClient;
 import okhttp3.Protocol;
 
@@ -27,6 +28,7 @@ final class BlobDownloadClient {
         .protocols(List.of(Protocol.HTTP_1_1))
         .readTimeout(0, TimeUnit.MILLISECONDS) // no okio timeout; OkHttp's SO_TIMEOUT 0 is refused below
         .socketFactory(new TimedSocketFactory(readTimeout))
+        .sslSocketFactory(new TimedSslSocketFactory(http.sslSocketFactory(), readTimeout), http.x509TrustManager())
         .addNetworkInterceptor(chain -> {
           // Sockets OkHttp makes itself (SOCKS proxies) are not from the factory: bound their exchange here.
           Socket socket = chain.connection().socket();
@@ -36,6 +38,59 @@ final class BlobDownloadClient {
           return chain.proceed(chain.request());
         })
         .build();
+  }
+
+  /**
+   * Bounds the TLS handshake on a socket OkHttp made itself (a SOCKS proxy's, whose SO_TIMEOUT is OkHttp's
+   * 0): the network interceptor only runs after the handshake.
+   */
+  private static final class TimedSslSocketFactory extends SSLSocketFactory {
+    private final SSLSocketFactory tls;
+    private final int readTimeout;
+
+    TimedSslSocketFactory(SSLSocketFactory tls, int readTimeout) {
+      this.tls = tls;
+      this.readTimeout = readTimeout;
+    }
+
+    @Override
+    public Socket createSocket(Socket s, String host, int port, boolean autoClose) throws IOException {
+      if (s.getSoTimeout() == 0) {
+        s.setSoTimeout(readTimeout);
+      }
+      return tls.createSocket(s, host, port, autoClose);
+    }
+
+    @Override
+    public String[] getDefaultCipherSuites() {
+      return tls.getDefaultCipherSuites();
+    }
+
+    @Override
+    public String[] getSupportedCipherSuites() {
+      return tls.getSupportedCipherSuites();
+    }
+
+    @Override
+    public Socket createSocket(String host, int port) throws IOException {
+      return tls.createSocket(host, port);
+    }
+
+    @Override
+    public Socket createSocket(String host, int port, InetAddress localHost, int localPort) throws IOException {
+      return tls.createSocket(host, port, localHost, localPort);
+    }
+
+    @Override
+    public Socket createSocket(InetAddress host, int port) throws IOException {
+      return tls.createSocket(host, port);
+    }
+
+    @Override
+    public Socket createSocket(InetAddress address, int port, InetAddress localAddress, int localPort)
+        throws IOException {
+      return tls.createSocket(address, port, localAddress, localPort);
+    }
   }
 
   /** Makes sockets whose read timeout is never switched off. */

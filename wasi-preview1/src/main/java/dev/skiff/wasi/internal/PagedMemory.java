@@ -160,6 +160,12 @@ public final class PagedMemory implements Memory {
 
   @Override
   public void initialize(Instance instance, DataSegment[] dataSegments) {
+    initialize(instance, dataSegments, 0);
+  }
+
+  /** Chicory calls this one, once per memory: only the active segments naming {@code memoryIndex} apply. */
+  @Override
+  public void initialize(Instance instance, DataSegment[] dataSegments, int memoryIndex) {
     if (dataSegments == null) {
       return;
     }
@@ -167,6 +173,9 @@ public final class PagedMemory implements Memory {
     for (DataSegment s : dataSegments) {
       if (s instanceof ActiveDataSegment) {
         ActiveDataSegment active = (ActiveDataSegment) s;
+        if (active.index() != memoryIndex) {
+          continue;
+        }
         int offset = (int) ConstantEvaluators.computeConstantValue(instance, active.offsetInstructions())[0];
         byte[] data = active.data();
         if (!inBounds(offset, data.length)) {

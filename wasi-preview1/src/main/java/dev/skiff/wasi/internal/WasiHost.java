@@ -785,7 +785,27 @@ public final class WasiHost implements AutoCloseable {
   }
 
   private long readSocket(Descriptor.Socket s, int iovs, int iovsLen, boolean waitAll) throws IOException {
-    return transfer(true, iovs, iovsLen, s, -1, waitAll, WasiHost::readSocketPiece);
+    return transfer(true, iovs, iovsLen, s, -1, waitAll,
+        waitAll ? WasiHost::readSocketPiece : WasiHost::readSocketPieceNoWait);
+  }
+
+  /**
+   * A piece of a recv(2) without MSG_WAITALL: with bytes in hand, only what has already arrived, so
+   * a blocking socket does not wait to fill the rest of the iovecs (or the rest of a buffer that
+   * crosses a page of our memory).
+   */
+  private static int readSocketPieceNoWait(Descriptor d, ByteBuffer piece, long at, long moved)
+      throws IOException {
+    SocketChannel c = ((Descriptor.Socket) d).channel;
+    if (moved == 0 || ((Descriptor.Socket) d).peeked != null || !c.isBlocking()) {
+      return readSocketPiece(d, piece, at, moved);
+    }
+    c.configureBlocking(false);
+    try {
+      return c.read(piece); // 0 when nothing more has arrived: the call ends with what it has
+    } finally {
+      c.configureBlocking(true);
+    }
   }
 
   private static int readSocketPiece(Descriptor d, ByteBuffer piece, long at, long moved) throws IOException {
