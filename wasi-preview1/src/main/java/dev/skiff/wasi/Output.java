@@ -40,7 +40,9 @@ public sealed interface Output permits OutputSpec {
   }
 
   /**
-   * Returns an output writing to the caller's stream, which Skiff flushes but never closes.
+   * Returns an output writing to the caller's stream, which Skiff flushes but never closes. The
+   * arrays passed to its {@code write} may be the guest's memory itself (no copy is made), so the
+   * stream must not keep them after {@code write} returns, as the {@code OutputStream} contract expects.
    *
    * @param out the stream
    * @return an output writing to {@code out}

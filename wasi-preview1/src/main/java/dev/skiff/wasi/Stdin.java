@@ -30,7 +30,8 @@ public sealed interface Stdin permits StdinSpec {
   }
 
   /**
-   * Returns a standard input reading the caller's stream, which Skiff never closes.
+   * Returns a standard input reading the caller's stream, which Skiff never closes. Its {@code read}
+   * may fill the guest's memory directly, so the stream must not keep the array it is given.
    *
    * @param in the stream
    * @return a stdin reading {@code in}

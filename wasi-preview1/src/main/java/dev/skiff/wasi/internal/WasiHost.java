@@ -669,9 +669,19 @@ public final class WasiHost implements AutoCloseable {
     return 0;
   }
 
-  /** Validates an iovec array and returns its total length, capped at what a size_t result holds. */
+  /**
+   * Validates an iovec array. Like readv(2) and writev(2), a total length that the 32-bit ssize_t
+   * result cannot hold is EINVAL (iovecs may all point at the same bytes, so this can exceed memory).
+   */
   private void checkIovs(int iovs, int iovsLen) {
     guest.check(iovs, 8L * (iovsLen & 0xFFFFFFFFL));
+    long total = 0;
+    for (int k = 0; k < iovsLen; k++) {
+      total += guest.i32(iovs + 8 * k + 4) & 0xFFFFFFFFL;
+      if (total > Integer.MAX_VALUE) {
+        throw Errno.fail(Errno.EINVAL);
+      }
+    }
   }
 
   /**
@@ -687,8 +697,8 @@ public final class WasiHost implements AutoCloseable {
   /**
    * Moves bytes between the guest memory named by the iovecs and the host, piece by piece: into the
    * guest when {@code toGuest}, else out of it. Stops at the end of input and at a short move
-   * (unless {@code fill}, as MSG_WAITALL asks). An errno after some bytes moved gives a short count
-   * instead; the next call reports it.
+   * (unless {@code fill}, as MSG_WAITALL asks). A failure after some bytes moved gives a short count
+   * instead, as POSIX does; the next call reports it.
    */
   private long transfer(boolean toGuest, int iovs, int iovsLen, Descriptor d, long at, boolean fill, Move move)
       throws IOException {
@@ -718,7 +728,7 @@ public final class WasiHost implements AutoCloseable {
           }
         }
       }
-    } catch (Errno.WasiErrnoException e) {
+    } catch (Errno.WasiErrnoException | IOException e) {
       if (total == 0) {
         throw e;
       }
@@ -1593,6 +1603,7 @@ public final class WasiHost implements AutoCloseable {
     try {
       if ((how & 1) != 0) {
         s.channel.shutdownInput();
+        s.peeked = null; // nothing more is read, peeked bytes included
       }
       if ((how & 2) != 0) {
         s.channel.shutdownOutput();
