@@ -233,6 +233,7 @@ public final class Report {
         {"WASI fd_write 64 KiB chunks to a stream: Skiff / Java loop", "WasiIo.fdWrite1MiBToStream", "skiff", "java"},
         {"WASI fd_read 4 MiB file: Skiff / Java loop", "WasiIo.fdRead4MiB", "skiff", "java"},
         {"WASI file copy 4 MiB: Skiff / Java loop", "WasiIo.copy4MiB", "skiff", "java"},
+        {"Cached pull by digest, offline: Skiff / reading the module file", "CachedPull.pullByDigest", "skiff-never", "read-file"},
     };
     for (String[] line : lines) {
       md.append("| ").append(line[0]).append(" |");
