@@ -15,34 +15,34 @@ import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
- * A fresh host directory on the default file system (a temp dir) or on an in-memory one (Jimfs).
- * Guests in the first get our memory ({@link WasiPreview1#memory}), where I/O moves through windows
- * on guest memory; guests in the second get Chicory's, so the copying path is covered as well.
+ * A fresh host directory on the default file system (a temp dir) or on an in-memory one (Jimfs),
+ * each with the guest in our memory ({@link WasiPreview1#memory}, where I/O moves through windows on
+ * guest memory) or in Chicory's (where it is copied through a host buffer): every pairing of
+ * channel kind and copy path runs.
  */
 enum Sandboxes {
-  DEFAULT_FS(WasiPreview1::memory) {
-    @Override
-    Path newRoot() throws IOException {
-      return Files.createTempDirectory("skiff-wasi-").toRealPath();
-    }
-  },
-  IN_MEMORY_FS(ByteArrayMemory::new) {
-    @Override
-    Path newRoot() throws IOException {
-      FileSystem fs = Jimfs.newFileSystem(Configuration.unix().toBuilder()
-          .setAttributeViews("basic", "owner", "posix", "unix").build());
-      return Files.createDirectories(fs.getPath("/host/root"));
-    }
-  };
+  DEFAULT_FS(false, WasiPreview1::memory),
+  DEFAULT_FS_CHICORY_MEMORY(false, ByteArrayMemory::new),
+  IN_MEMORY_FS(true, ByteArrayMemory::new),
+  IN_MEMORY_FS_OUR_MEMORY(true, WasiPreview1::memory);
 
+  private final boolean inMemory;
   final Function<MemoryLimits, Memory> memory;
 
-  Sandboxes(Function<MemoryLimits, Memory> memory) {
+  Sandboxes(boolean inMemory, Function<MemoryLimits, Memory> memory) {
+    this.inMemory = inMemory;
     this.memory = memory;
   }
 
   /** Returns a new empty directory that the test owns. */
-  abstract Path newRoot() throws IOException;
+  Path newRoot() throws IOException {
+    if (!inMemory) {
+      return Files.createTempDirectory("skiff-wasi-").toRealPath();
+    }
+    FileSystem fs = Jimfs.newFileSystem(Configuration.unix().toBuilder()
+        .setAttributeViews("basic", "owner", "posix", "unix").build());
+    return Files.createDirectories(fs.getPath("/host/root"));
+  }
 
   static void deleteTree(Path root) {
     if (root.getFileSystem() != java.nio.file.FileSystems.getDefault()) {
