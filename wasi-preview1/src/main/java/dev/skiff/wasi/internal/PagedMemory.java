@@ -18,13 +18,13 @@ import java.util.Arrays;
 
 /**
  * A non-shared Wasm linear memory made of one {@code byte[]} per 64 KiB page, so growing never
- * copies. What it adds to Chicory's memory is {@link #window}: a reusable {@link ByteBuffer} over
+ * copies guest bytes (only the small page table). What it adds to Chicory's memory is {@link #window}: a reusable {@link ByteBuffer} over
  * guest bytes, which lets WASI move data between guest memory and host channels or streams with no
  * intermediate copy (Chicory 1.7.5's {@code Memory} can only copy out into a newly allocated array).
  *
- * <p>Loads and stores catch the JVM's own array checks instead of testing bounds first: a page
- * beyond the current size is {@code null} and an index beyond the page table is out of range, and
- * both become Wasm's "out of bounds memory access" trap. Not thread-safe, like the instance that
+ * <p>Loads and stores catch the JVM's own array checks instead of testing bounds first: the page
+ * table holds exactly the current pages, so an address beyond them indexes out of the table, which
+ * becomes Wasm's "out of bounds memory access" trap. Not thread-safe, like the instance that
  * owns it.
  */
 public final class PagedMemory implements Memory {
@@ -39,7 +39,11 @@ public final class PagedMemory implements Memory {
 
   private final MemoryLimits limits;
   private final int maximumPages;
-  private final byte[][] pages;
+  /**
+   * One array per page, exactly {@link #size} of them: a table sized for the maximum would cost every
+   * instance 128 KiB of zeroing when the module declares no maximum.
+   */
+  private byte[][] pages;
   /** One reusable buffer per page, made on first use by {@link #window}. */
   private ByteBuffer[] windows = new ByteBuffer[0];
   private int size;
@@ -56,7 +60,7 @@ public final class PagedMemory implements Memory {
     }
     this.limits = limits;
     this.maximumPages = Math.min(limits.maximumPages(), RUNTIME_MAX_PAGES);
-    this.pages = new byte[maximumPages][];
+    this.pages = new byte[limits.initialPages()][];
     for (int i = 0; i < limits.initialPages(); i++) {
       pages[i] = new byte[PAGE_SIZE];
     }
@@ -110,9 +114,11 @@ public final class PagedMemory implements Memory {
     if (delta < 0 || after > maximumPages) {
       return -1;
     }
+    byte[][] grown = Arrays.copyOf(pages, (int) after);
     for (int i = before; i < after; i++) {
-      pages[i] = new byte[PAGE_SIZE];
+      grown[i] = new byte[PAGE_SIZE];
     }
+    pages = grown;
     size = (int) after;
     return before;
   }
