@@ -23,25 +23,11 @@ import java.util.Map;
  * An extracted {@code docker save} archive: {@code manifest.json} lists Config, RepoTags and Layers. Skiff
  * synthesises a Docker schema2 manifest for it, so its manifest digest is Skiff's own, not a registry's.
  */
-public final class DockerArchiveSource implements Source {
-  private final Path dir;
-  private final String tag;
-  private final BlobStore store;
-  private final PullListener listener;
-  private final String label;
+public final class DockerArchiveSource extends LocalSource {
   private final Map<String, Path> files = new HashMap<>();
 
   public DockerArchiveSource(Path dir, String tag, BlobStore store, PullListener listener, String label) {
-    this.dir = dir;
-    this.tag = tag;
-    this.store = store;
-    this.listener = listener;
-    this.label = label;
-  }
-
-  @Override
-  public String describe() {
-    return label;
+    super(dir, tag, store, listener, label);
   }
 
   @Override
@@ -141,10 +127,6 @@ public final class DockerArchiveSource implements Source {
   @Override
   public Path blob(Descriptor d) {
     Path f = file(d);
-    return store.ensure(d.digest(), d.size(), listener, pending -> {
-      try (InputStream in = Files.newInputStream(f)) {
-        pending.writeAll(in);
-      }
-    });
+    return storeCopy(d, f);
   }
 }

@@ -7,33 +7,18 @@ import dev.skiff.oci.NotFoundException;
 import dev.skiff.oci.OciException;
 import dev.skiff.oci.PullListener;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 /** An OCI image layout directory ({@code oci-layout}, {@code index.json}, {@code blobs/}); tags are ref.name annotations. */
-public final class LayoutSource implements Source {
+public final class LayoutSource extends LocalSource {
   static final String REF_NAME = "org.opencontainers.image.ref.name";
 
-  private final Path dir;
-  private final String tag;
-  private final BlobStore store;
-  private final PullListener listener;
-  private final String label;
 
   public LayoutSource(Path dir, String tag, BlobStore store, PullListener listener, String label) {
-    this.dir = dir;
-    this.tag = tag;
-    this.store = store;
-    this.listener = listener;
-    this.label = label;
-  }
-
-  @Override
-  public String describe() {
-    return label;
+    super(dir, tag, store, listener, label);
   }
 
   @Override
@@ -117,10 +102,6 @@ public final class LayoutSource implements Source {
     if (!Files.isRegularFile(f)) {
       throw new NotFoundException(d.digest(), "blob " + d.digest() + " is missing from " + label);
     }
-    return store.ensure(d.digest(), d.size(), listener, pending -> {
-      try (InputStream in = Files.newInputStream(f)) {
-        pending.writeAll(in);
-      }
-    });
+    return storeCopy(d, f);
   }
 }
