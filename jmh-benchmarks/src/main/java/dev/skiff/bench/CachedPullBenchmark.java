@@ -1,11 +1,11 @@
 package dev.skiff.bench;
 
-import dev.skiff.bench.peers.Files2;
 import dev.skiff.oci.OciClient;
 import dev.skiff.oci.PullPolicy;
 import dev.skiff.oci.PulledModule;
 import dev.skiff.testing.Fixtures;
 import dev.skiff.testing.RegistryExtension;
+import dev.skiff.testing.TestFiles;
 import dev.skiff.testing.TestImages;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -70,7 +70,7 @@ public class CachedPullBenchmark {
   public void tearDown() {
     client.close();
     registry.stop();
-    Files2.deleteTree(store);
+    TestFiles.deleteTree(store);
   }
 
   /** One cached pull by digest; returns the module's size. */

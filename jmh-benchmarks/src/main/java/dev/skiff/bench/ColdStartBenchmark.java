@@ -11,11 +11,11 @@ import com.dylibso.chicory.wasm.WasmModule;
 import dev.skiff.Engine;
 import dev.skiff.RunResult;
 import dev.skiff.Skiff;
-import dev.skiff.bench.peers.Files2;
 import dev.skiff.bench.peers.Polyglot;
 import dev.skiff.oci.PullPolicy;
 import dev.skiff.testing.Fixtures;
 import dev.skiff.testing.RegistryExtension;
+import dev.skiff.testing.TestFiles;
 import dev.skiff.testing.TestImages;
 import io.github.kawamuray.wasmtime.Extern;
 import io.github.kawamuray.wasmtime.Linker;
@@ -121,7 +121,7 @@ public class ColdStartBenchmark {
         .anyMatch(t -> t.getName().startsWith("skiff-compiler") && t.isAlive())) {
       Thread.sleep(20);
     }
-    Files2.deleteTree(iterationStore);
+    TestFiles.deleteTree(iterationStore);
   }
 
   /** Stops the registry and deletes the stores. */
@@ -130,7 +130,7 @@ public class ColdStartBenchmark {
     if (registry != null) {
       registry.stop();
     }
-    Files2.deleteTree(work);
+    TestFiles.deleteTree(work);
   }
 
   /** From nothing to the guest's {@code _start} done; returns the exit code (always 0). */

@@ -12,8 +12,8 @@ import dev.skiff.Engine;
 import dev.skiff.Skiff;
 import dev.skiff.WasmFunction;
 import dev.skiff.WasmInstance;
-import dev.skiff.bench.peers.Files2;
 import dev.skiff.testing.Fixtures;
+import dev.skiff.testing.TestFiles;
 import dev.skiff.wasi.Access;
 import dev.skiff.wasi.Output;
 import java.io.IOException;
@@ -194,7 +194,7 @@ public class WasiIoBenchmark {
     if (skiff != null) {
       skiff.close();
     }
-    Files2.deleteTree(dir);
+    TestFiles.deleteTree(dir);
   }
 
   /** 16 x 64 KiB to a discarding stdout; returns bytes written. */

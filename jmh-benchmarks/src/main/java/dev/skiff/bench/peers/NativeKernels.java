@@ -1,6 +1,7 @@
 package dev.skiff.bench.peers;
 
 import dev.skiff.testing.Fixtures;
+import dev.skiff.testing.TestFiles;
 import dev.skiff.testing.Tools;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -87,7 +88,7 @@ public final class NativeKernels implements AutoCloseable {
       Thread.currentThread().interrupt();
       process.destroyForcibly();
     } finally {
-      Files2.deleteTree(dir);
+      TestFiles.deleteTree(dir);
     }
   }
 }

@@ -5,6 +5,7 @@ import dev.skiff.Skiff;
 import dev.skiff.WasmArtifact;
 import dev.skiff.WasmFunction;
 import dev.skiff.WasmInstance;
+import dev.skiff.testing.TestFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -68,6 +69,6 @@ final class SkiffPeer implements PeerModule {
   @Override
   public void close() {
     skiff.close();
-    Files2.deleteTree(store);
+    TestFiles.deleteTree(store);
   }
 }
