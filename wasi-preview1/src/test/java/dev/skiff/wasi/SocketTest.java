@@ -24,6 +24,24 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** A WASI guest serving one TCP connection on a preopened listener (sock_accept/recv/send/shutdown). */
 @Timeout(60)
 class SocketTest {
+  /**
+   * Starts {@code fixtures/wasm/wasi/NAME.wasm} on its own thread with the listener as fd 3 and stdout
+   * into {@code out}; its outcome completes {@code result}.
+   */
+  private static Thread serve(String name, ServerSocketChannel listener, ByteArrayOutputStream out,
+      Function<MemoryLimits, Memory> memory, CompletableFuture<Guests.Result> result) {
+    Thread guest = new Thread(() -> {
+      try {
+        result.complete(Guests.run("wasi/" + name + ".wasm", WasiOptions.builder()
+            .args(name, "3").preopenTcpListener(listener).stdout(Output.stream(out)).build(), memory));
+      } catch (Throwable t) {
+        result.completeExceptionally(t);
+      }
+    }, name + " guest");
+    guest.start();
+    return guest;
+  }
+
   @Test
   void guestAcceptsEchoesAndShutsDownOnAPreopenedListener() throws Exception {
     try (ServerSocketChannel listener = ServerSocketChannel.open()) {
@@ -31,15 +49,7 @@ class SocketTest {
       int port = ((InetSocketAddress) listener.getLocalAddress()).getPort();
       ByteArrayOutputStream out = new ByteArrayOutputStream();
       CompletableFuture<Guests.Result> result = new CompletableFuture<>();
-      Thread guest = new Thread(() -> {
-        try {
-          result.complete(Guests.run("wasi/sock_echo.wasm", WasiOptions.builder()
-              .args("sock_echo", "3").preopenTcpListener(listener).stdout(Output.stream(out)).build()));
-        } catch (Throwable t) {
-          result.completeExceptionally(t);
-        }
-      }, "sock_echo guest");
-      guest.start();
+      Thread guest = serve("sock_echo", listener, out, WasiPreview1::memory, result);
       try {
         // Connect only once the guest has checked that accept with nobody waiting is EAGAIN.
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
@@ -80,15 +90,7 @@ class SocketTest {
       int port = ((InetSocketAddress) listener.getLocalAddress()).getPort();
       ByteArrayOutputStream out = new ByteArrayOutputStream();
       CompletableFuture<Guests.Result> result = new CompletableFuture<>();
-      Thread guest = new Thread(() -> {
-        try {
-          result.complete(Guests.run("wasi/sock_recv.wasm", WasiOptions.builder()
-              .args("sock_recv", "3").preopenTcpListener(listener).stdout(Output.stream(out)).build(), memory));
-        } catch (Throwable t) {
-          result.completeExceptionally(t);
-        }
-      }, "sock_recv guest");
-      guest.start();
+      Thread guest = serve("sock_recv", listener, out, memory, result);
       try (Socket client = new Socket("127.0.0.1", port)) {
         client.setSoTimeout(5_000); // a guest stuck in recv fails the test here
         BufferedReader in = new BufferedReader(new InputStreamReader(client.getInputStream(),
