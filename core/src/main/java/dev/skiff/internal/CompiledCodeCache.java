@@ -101,11 +101,11 @@ public final class CompiledCodeCache implements Cache, AutoCloseable {
       paths = walk.sorted(Comparator.reverseOrder()).collect(Collectors.toList()); // children first
     }
     for (Path p : paths) {
-      if (p.equals(compiled) || keep.contains(p) || p.equals(dir) && !isEmpty(p)) {
+      if (p.equals(compiled) || keep.contains(p)) {
         continue;
       }
       if (Files.isDirectory(p)) {
-        if (isEmpty(p)) {
+        if (isEmpty(p)) { // a folder goes once nothing kept is left in it
           Files.deleteIfExists(p);
         }
       } else {
