@@ -22,6 +22,14 @@ public final class ContentStore {
    */
   public record Entry(String digest, String kind, long size, Instant lastUsed, Path path) {}
 
+  /**
+   * Temporary state: downloads and extractions in progress, or what an interrupted process left behind.
+   *
+   * @param entries how many files or folders
+   * @param bytes their bytes on disk
+   */
+  public record Temporary(int entries, long bytes) {}
+
   private final BlobStore store;
 
   ContentStore(BlobStore store) {
@@ -51,10 +59,33 @@ public final class ContentStore {
   }
 
   /**
-   * Deletes least recently used entries until the store holds at most {@code maxBytes}.
+   * Temporary state now in the store (not part of {@link #list()}): downloads and extractions in progress.
+   * What a killed process left is reclaimed when a store is opened or pruned, so only what a live process
+   * holds stays here.
+   *
+   * @return the entries and bytes
+   */
+  public Temporary temporary() {
+    BlobStore.Usage u = store.temporary();
+    return new Temporary(u.entries(), u.bytes());
+  }
+
+  /**
+   * What this store reclaimed so far, when it was opened and pruned: leftovers of interrupted processes.
+   *
+   * @return the entries and bytes
+   */
+  public Temporary reclaimed() {
+    BlobStore.Usage u = store.reclaimed();
+    return new Temporary(u.entries(), u.bytes());
+  }
+
+  /**
+   * Deletes least recently used entries until the store holds at most {@code maxBytes}, and the leftovers
+   * of interrupted processes.
    *
    * @param maxBytes the size to shrink to
-   * @return bytes freed
+   * @return bytes freed (leftovers included)
    * @throws IllegalArgumentException when maxBytes is negative
    */
   public long prune(long maxBytes) {

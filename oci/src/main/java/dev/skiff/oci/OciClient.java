@@ -134,7 +134,8 @@ public final class OciClient implements AutoCloseable {
    */
   public PulledModule pull(String source, String module) {
     Objects.requireNonNull(source, "source");
-    Puller puller = new Puller(store.blobs(), config.listener, config.platform, config.maxExtractedBytes);
+    Puller puller = new Puller(store.blobs(), config.listener, config.platform, config.maxExtractedBytes,
+        config.maxBlobBytes);
     Path bare = barePath(source);
     if (bare != null) {
       return pullBare(source, bare);
@@ -156,7 +157,8 @@ public final class OciClient implements AutoCloseable {
    */
   public ImageInfo inspect(String source) {
     Objects.requireNonNull(source, "source");
-    Puller puller = new Puller(store.blobs(), config.listener, config.platform, config.maxExtractedBytes);
+    Puller puller = new Puller(store.blobs(), config.listener, config.platform, config.maxExtractedBytes,
+        config.maxBlobBytes);
     return withSource(source, src -> {
       Puller.Resolved r = puller.resolve(src, true);
       Manifests.Manifest m = r.manifest();
@@ -185,20 +187,17 @@ public final class OciClient implements AutoCloseable {
         if (transport.equals("oci:")) {
           return use.use(new LayoutSource(path, pathTag[1], blobs, config.listener, source));
         }
-        Path tmp = blobs.newTempDir("archive-");
-        try {
+        try (BlobStore.Scratch scratch = blobs.newScratchDir("archive-")) {
+          Path tmp = scratch.path();
           // Archives are tar files from elsewhere: unpack with the same safety checks as image layers.
           new TarLayers(tmp, config.maxExtractedBytes, 1_000_000).apply(path, path.getFileName().toString());
           Source s = transport.equals("oci-archive:")
               ? new LayoutSource(tmp, pathTag[1], blobs, config.listener, source)
               : new DockerArchiveSource(tmp, pathTag[1], blobs, config.listener, source);
           return use.use(s);
-        } finally {
-          try {
-            BlobStore.deleteTree(tmp);
-          } catch (IOException ignored) {
-            // a leftover temp dir is harmless; the store's tmp/ is scratch space
-          }
+        } catch (IOException e) {
+          // Only closing can fail here: a folder it could not delete is reclaimed when a store next opens.
+          throw new OciException("cannot clean up after reading " + path + ": " + e.getMessage(), e);
         }
       }
     }
@@ -360,6 +359,7 @@ public final class OciClient implements AutoCloseable {
     private Duration retryBackoff = Duration.ofMillis(250);
     private Duration retryBudget = Duration.ofMinutes(2);
     private long maxExtractedBytes = 2L << 30;
+    private long maxBlobBytes = 4L << 30;
     private long pushChunkSize = 16L << 20;
     private Map<String, List<String>> mirrors = new LinkedHashMap<>();
     private Map<String, Path> trustedCertificates = new LinkedHashMap<>();
@@ -400,6 +400,7 @@ public final class OciClient implements AutoCloseable {
       b.retryBackoff = retryBackoff;
       b.retryBudget = retryBudget;
       b.maxExtractedBytes = maxExtractedBytes;
+      b.maxBlobBytes = maxBlobBytes;
       b.pushChunkSize = pushChunkSize;
       Map<String, List<String>> mm = new LinkedHashMap<>();
       mirrors.forEach((k, v) -> mm.put(k, List.copyOf(v)));
@@ -456,7 +457,8 @@ public final class OciClient implements AutoCloseable {
     public Builder credentials(String registry, String username, String password) {
       Objects.requireNonNull(username, "username");
       Objects.requireNonNull(password, "password");
-      credentials.put(requireHost(registry), new Credential(username, password, null, "explicit credentials"));
+      credentials.put(requireHost(registry), new Credential(username, password, null,
+          "OciClient.Builder.credentials"));
       return this;
     }
 
@@ -542,6 +544,22 @@ public final class OciClient implements AutoCloseable {
         throw new IllegalArgumentException("maxExtractedBytes must be > 0: " + bytes);
       }
       this.maxExtractedBytes = bytes;
+      return this;
+    }
+
+    /**
+     * Cap on the size of one layer blob (default 4 GiB): a descriptor declaring more is refused before
+     * anything is downloaded, and every download stops at the size its descriptor declares. Manifests and
+     * configs have smaller caps of their own.
+     *
+     * @param bytes the cap
+     * @return this builder
+     */
+    public Builder maxBlobBytes(long bytes) {
+      if (bytes <= 0) {
+        throw new IllegalArgumentException("maxBlobBytes must be > 0: " + bytes);
+      }
+      this.maxBlobBytes = bytes;
       return this;
     }
 

@@ -37,6 +37,17 @@ final class FaultProxy implements AutoCloseable {
   volatile int cutBlobIndex;
   private final AtomicInteger blobGets = new AtomicInteger();
   volatile boolean hang;
+  /** Flip one byte at this offset of the response (headers included) of the chosen blob GETs; negative for none. */
+  volatile long flipBlobByteAt = -1;
+  /** How many blob GETs, from {@link #cutBlobIndex} on, get a flipped byte. */
+  final AtomicInteger flipsToSend = new AtomicInteger(1);
+  /**
+   * Answer the chosen blob GET as a hostile registry would: 200 with this Content-Length (negative:
+   * chunked) and a body of pseudo-random bytes that never ends, until the client goes away.
+   */
+  volatile long endlessBlobContentLength = Long.MIN_VALUE;
+  /** Body bytes the proxy managed to hand to the kernel for endless blobs (socket buffers included). */
+  final AtomicLong endlessBytesSent = new AtomicLong();
 
   FaultProxy(String upstream) throws IOException {
     this.upstreamHost = upstream.substring(0, upstream.lastIndexOf(':'));
@@ -98,9 +109,17 @@ final class FaultProxy implements AutoCloseable {
       }
       String rewritten = head.replaceAll("(?im)^Connection:.*\r\n", "").replace("\r\n\r\n", "\r\nConnection: close\r\n\r\n");
       boolean blobGet = head.contains("/blobs/sha256:") && head.startsWith("GET");
-      boolean chosen = blobGet && blobGets.getAndIncrement() == cutBlobIndex;
+      int blobIndex = blobGet ? blobGets.getAndIncrement() : -1;
+      boolean chosen = blobGet && blobIndex == cutBlobIndex;
       long cut = chosen ? cutBlobAfter.getAndSet(-1) : -1;
       long stall = chosen ? stallBlobAfter.getAndSet(-1) : -1;
+      if (chosen && endlessBlobContentLength != Long.MIN_VALUE) {
+        exchanges.add(head.substring(0, head.indexOf("\r\n")) + " -> HTTP/1.1 200 OK (endless)");
+        sendEndless(cout, endlessBlobContentLength);
+        return;
+      }
+      long flip = blobGet && flipBlobByteAt >= 0 && blobIndex >= cutBlobIndex
+          && flipsToSend.getAndUpdate(n -> Math.max(0, n - 1)) > 0 ? flipBlobByteAt : -1;
       try (Socket up = new Socket(upstreamHost, upstreamPort)) {
         OutputStream uout = up.getOutputStream();
         uout.write(rewritten.getBytes(StandardCharsets.ISO_8859_1));
@@ -132,12 +151,36 @@ final class FaultProxy implements AutoCloseable {
             }
             return; // cut mid-body
           }
+          if (flip >= sent && flip < sent + n) {
+            buf[(int) (flip - sent)] ^= 0x5a; // corrupted in flight: the length stays right, the digest does not
+          }
           cout.write(buf, 0, n);
           sent += n;
         }
       }
     } catch (IOException | InterruptedException ignored) {
       // the client went away
+    }
+  }
+
+  private void sendEndless(OutputStream out, long contentLength) throws IOException {
+    boolean chunked = contentLength < 0;
+    out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
+        + (chunked ? "Transfer-Encoding: chunked\r\n" : "Content-Length: " + contentLength + "\r\n")
+        + "Connection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+    byte[] block = new byte[1 << 16];
+    new java.util.Random(7).nextBytes(block);
+    byte[] chunkHead = (Integer.toHexString(block.length) + "\r\n").getBytes(StandardCharsets.ISO_8859_1);
+    while (!server.isClosed()) { // ends when the client closes the connection (a write fails)
+      if (chunked) {
+        out.write(chunkHead);
+      }
+      out.write(block);
+      if (chunked) {
+        out.write('\r');
+        out.write('\n');
+      }
+      endlessBytesSent.addAndGet(block.length);
     }
   }
 

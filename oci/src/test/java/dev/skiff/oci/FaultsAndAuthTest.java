@@ -136,6 +136,9 @@ class FaultsAndAuthTest {
         AuthenticationException e = assertThrows(AuthenticationException.class,
             () -> wrong.pull(secured.host() + "/private/hello:1"));
         assertFalse(e.getMessage().contains("bad-pass-123"), e.getMessage());
+        // A wrong password says which source it came from, so the user knows what to fix.
+        assertTrue(e.getMessage().contains(": access denied (HTTP 401) with the credentials of user alice from "
+            + "OciClient.Builder.credentials"), e.getMessage());
       }
       try (OciClient ok = OciClient.builder().store(tmp.resolve("o")).credentials(secured.host(), "alice", "wonder-land-9")
           .build()) {

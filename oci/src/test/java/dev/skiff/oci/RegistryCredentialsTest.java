@@ -98,6 +98,8 @@ class RegistryCredentialsTest {
       AuthenticationException e = assertThrows(AuthenticationException.class,
           () -> c.pull(registry.host() + "/creds/hello:1"));
       assertFalse(e.getMessage().contains("wrong-pw-4a"), e.getMessage());
+      assertTrue(e.getMessage().contains("access denied (HTTP 401) with the credentials of user " + USER
+          + " from podman auth " + authFile), e.getMessage());
     }
   }
 

@@ -42,6 +42,10 @@ import java.util.stream.Stream;
  * Content-addressed store: {@code blobs/<alg>/<hex>}, written through a temp file that is verified,
  * fsynced and atomically renamed. Writers of one digest are serialised by an in-process lock plus a file
  * lock, so threads and processes sharing the store never download the same blob twice at once.
+ *
+ * <p>Everything in {@code tmp/} is held by its owner through a file lock (a {@code .part} file locks itself,
+ * a folder its {@code owner.lock}), taken while the store-wide {@code tmp} lock is held. So an entry whose
+ * lock can be taken is a leftover of a dead process, and is reclaimed when a store is opened or pruned.
  */
 public final class BlobStore {
   private static final System.Logger LOG = System.getLogger("dev.skiff.oci.store");
@@ -64,9 +68,41 @@ public final class BlobStore {
     return t;
   });
 
+  /** The lock taken while an entry of tmp/ is created or reclaimed, so none is seen before its owner locks it. */
+  private static final String TMP_LOCK = "tmp";
+  /** The lock file of a folder in tmp/; the folder's content is in {@link #TREE}. */
+  private static final String OWNER = "owner.lock";
+  private static final String TREE = "tree";
+
+  /**
+   * Lock tables per store folder, shared by every instance in this JVM: file locks belong to the process, so
+   * two instances locking one file would fail with OverlappingFileLockException.
+   */
+  private static final ConcurrentHashMap<Path, Shared> SHARED = new ConcurrentHashMap<>();
+
+  private static final class Shared {
+    final ConcurrentHashMap<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+    /**
+     * Names in tmp/ this JVM owns. The reclaimer never opens them: closing any channel of a file drops every
+     * lock this process holds on it.
+     */
+    final java.util.Set<String> ownedTemp = ConcurrentHashMap.newKeySet();
+  }
+
+  /** A number of entries and their bytes on disk. */
+  public record Usage(int entries, long bytes) {
+    static final Usage NONE = new Usage(0, 0);
+
+    Usage plus(Usage o) {
+      return new Usage(entries + o.entries, bytes + o.bytes);
+    }
+  }
+
   private final Path root;
   private final boolean fsync;
-  private final ConcurrentHashMap<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+  private final Shared shared;
+  private final java.util.concurrent.atomic.AtomicReference<Usage> reclaimed =
+      new java.util.concurrent.atomic.AtomicReference<>(Usage.NONE);
 
   public BlobStore(Path root) {
     this(root, true);
@@ -86,6 +122,14 @@ public final class BlobStore {
     } catch (IOException e) {
       throw new OciException("cannot create the content store at " + this.root + ": " + e.getMessage(), e);
     }
+    Path key;
+    try {
+      key = this.root.toRealPath();
+    } catch (IOException e) {
+      key = this.root;
+    }
+    this.shared = SHARED.computeIfAbsent(key, k -> new Shared());
+    reclaim();
   }
 
   public Path root() {
@@ -98,24 +142,260 @@ public final class BlobStore {
 
   /** An exclusive lock across threads and processes, for one key (a digest hex or similar). */
   public AutoCloseable lock(String key) {
-    ReentrantLock jvm = locks.computeIfAbsent(key, k -> new ReentrantLock());
-    jvm.lock();
+    return lock(key, true);
+  }
+
+  /** As {@link #lock(String)}, or null at once when another thread or process holds it. */
+  AutoCloseable tryLock(String key) {
+    return lock(key, false);
+  }
+
+  private AutoCloseable lock(String key, boolean wait) {
+    ReentrantLock jvm = shared.locks.computeIfAbsent(key, k -> new ReentrantLock());
+    if (wait) {
+      jvm.lock();
+    } else if (!jvm.tryLock()) {
+      return null;
+    }
+    if (jvm.getHoldCount() > 1) {
+      return jvm::unlock; // this thread holds the file lock already
+    }
+    FileChannel ch = null;
     try {
-      FileChannel ch = FileChannel.open(root.resolve("locks").resolve(key + ".lock"),
-          StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-      FileLock fl = ch.lock();
+      ch = FileChannel.open(root.resolve("locks").resolve(key + ".lock"), StandardOpenOption.CREATE,
+          StandardOpenOption.WRITE);
+      FileLock fl = wait ? ch.lock() : ch.tryLock();
+      if (fl == null) {
+        ch.close();
+        jvm.unlock();
+        return null;
+      }
+      FileChannel held = ch;
       return () -> {
         try {
-          fl.release();
-          ch.close();
+          held.close(); // releases the lock
         } finally {
           jvm.unlock();
         }
       };
     } catch (IOException e) {
+      closeQuietly(ch);
       jvm.unlock();
       throw new OciException("cannot lock " + key + " in the content store " + root + ": " + e.getMessage(), e);
     }
+  }
+
+  private static void closeQuietly(FileChannel ch) {
+    if (ch != null) {
+      try {
+        ch.close();
+      } catch (IOException ignored) {
+        // closing releases; nothing more to do
+      }
+    }
+  }
+
+  // ---- temporary state ----
+
+  /**
+   * A file or folder in tmp/ that this process holds until it is closed: deleted then, unless it was kept
+   * (moved into place). Its file lock tells other processes it is alive.
+   */
+  public final class Scratch implements AutoCloseable {
+    private final String name;
+    private final Path entry;
+    private final FileChannel lockChannel;
+    private boolean kept;
+
+    private Scratch(String name, Path entry, FileChannel lockChannel) {
+      this.name = name;
+      this.entry = entry;
+      this.lockChannel = lockChannel;
+    }
+
+    /** The file to write, or the empty folder to fill. */
+    public Path path() {
+      return Files.isDirectory(entry, java.nio.file.LinkOption.NOFOLLOW_LINKS) ? entry.resolve(TREE) : entry;
+    }
+
+    /** The open, locked channel of a scratch file (writable). */
+    FileChannel channel() {
+      return lockChannel;
+    }
+
+    /** Marks the content as moved away: closing deletes no more than what is left. */
+    void keep() {
+      kept = true;
+    }
+
+    @Override
+    public void close() throws IOException {
+      try {
+        if (!kept || Files.isDirectory(entry, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+          deleteTree(entry); // still locked: nobody else reclaims it meanwhile
+        }
+      } finally {
+        try {
+          lockChannel.close();
+        } finally {
+          shared.ownedTemp.remove(name);
+        }
+      }
+    }
+  }
+
+  /** A new locked file in tmp/, e.g. a download in progress. */
+  Scratch newScratchFile(String prefix, String suffix) {
+    return newScratch(prefix, suffix, false);
+  }
+
+  /** A new locked folder in tmp/ whose {@link Scratch#path()} is an empty folder to fill and move into place. */
+  public Scratch newScratchDir(String prefix) {
+    return newScratch(prefix, null, true);
+  }
+
+  private Scratch newScratch(String prefix, String suffix, boolean dir) {
+    Path tmp = root.resolve("tmp");
+    try (AutoCloseable l = lock(TMP_LOCK)) {
+      Path entry = dir ? Files.createTempDirectory(tmp, prefix) : Files.createTempFile(tmp, prefix, suffix);
+      String name = entry.getFileName().toString();
+      FileChannel ch = null;
+      try {
+        ch = FileChannel.open(dir ? entry.resolve(OWNER) : entry, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        if (ch.tryLock() == null) {
+          throw new IOException("a fresh temporary entry " + entry + " is locked by another process");
+        }
+        if (dir) {
+          Files.createDirectory(entry.resolve(TREE));
+        }
+        shared.ownedTemp.add(name);
+        return new Scratch(name, entry, ch);
+      } catch (IOException | RuntimeException e) {
+        closeQuietly(ch);
+        deleteTree(entry);
+        throw e;
+      }
+    } catch (OciException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new OciException("cannot create a temporary " + (dir ? "folder" : "file") + " in " + tmp + ": "
+          + e.getMessage(), e);
+    }
+  }
+
+  /** Temporary state now in the store: entries of tmp/ (held or not) and extracted trees without their marker. */
+  public Usage temporary() {
+    Usage u = Usage.NONE;
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(root.resolve("tmp"))) {
+      for (Path p : ds) {
+        u = u.plus(new Usage(1, sizeOf(p)));
+      }
+      for (Path p : unmarkedTrees()) {
+        u = u.plus(new Usage(1, sizeOf(p)));
+      }
+    } catch (IOException | UncheckedIOException e) {
+      LOG.log(System.Logger.Level.DEBUG, "cannot measure the temporary state of {0}: {1}", root, e.toString());
+    }
+    return u;
+  }
+
+  /** What this instance reclaimed so far (when opened and pruned). */
+  public Usage reclaimed() {
+    return reclaimed.get();
+  }
+
+  private static long sizeOf(Path p) {
+    try {
+      return treeSize(p) + (Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS) ? Files.size(p) : 0);
+    } catch (IOException | UncheckedIOException e) {
+      return 0; // vanished meanwhile
+    }
+  }
+
+  private List<Path> unmarkedTrees() throws IOException {
+    List<Path> out = new ArrayList<>();
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(root.resolve("rootfs"))) {
+      for (Path p : ds) {
+        String n = p.getFileName().toString();
+        if (!n.endsWith(".json") && !Files.exists(p.resolveSibling(n + ".json"))) {
+          out.add(p);
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Deletes what dead processes left: entries of tmp/ whose lock can be taken, and extracted trees moved into
+   * place without their marker (under their extraction lock). Never fails: a store that cannot be cleaned
+   * (read-only, say) still serves what it has.
+   *
+   * @return what was reclaimed
+   */
+  public Usage reclaim() {
+    Usage freed = Usage.NONE;
+    List<Path> stale = new ArrayList<>();
+    List<FileChannel> staleLocks = new ArrayList<>();
+    try {
+      try (AutoCloseable l = lock(TMP_LOCK); DirectoryStream<Path> ds = Files.newDirectoryStream(root.resolve("tmp"))) {
+        for (Path p : ds) {
+          if (shared.ownedTemp.contains(p.getFileName().toString())) {
+            continue;
+          }
+          boolean dir = Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+          FileChannel ch;
+          try {
+            ch = FileChannel.open(dir ? p.resolve(OWNER) : p, StandardOpenOption.WRITE);
+          } catch (NoSuchFileException e) {
+            if (dir) {
+              stale.add(p); // a folder whose owner died while creating it, or one being deleted by its owner
+            }
+            continue;
+          }
+          FileLock fl;
+          try {
+            fl = ch.tryLock();
+          } catch (IOException e) {
+            fl = null;
+          }
+          if (fl == null) {
+            ch.close(); // a live process holds it
+            continue;
+          }
+          stale.add(p);
+          staleLocks.add(ch); // held while deleting, outside the creation lock
+        }
+      }
+      for (Path p : stale) {
+        long bytes = sizeOf(p);
+        try {
+          deleteTree(p);
+          freed = freed.plus(new Usage(1, bytes));
+        } catch (IOException | UncheckedIOException e) {
+          LOG.log(System.Logger.Level.DEBUG, "cannot reclaim {0}: {1}", p, e.toString());
+        }
+      }
+      for (Path tree : unmarkedTrees()) {
+        String hex = tree.getFileName().toString();
+        try (AutoCloseable l = tryLock("rootfs-" + hex)) {
+          if (l != null && Files.isDirectory(tree) && !Files.exists(tree.resolveSibling(hex + ".json"))) {
+            freed = freed.plus(new Usage(1, sizeOf(tree)));
+            deleteTree(tree);
+          }
+        }
+      }
+    } catch (Exception e) {
+      LOG.log(System.Logger.Level.DEBUG, "cannot reclaim temporary state in {0}: {1}", root, e.toString());
+    } finally {
+      staleLocks.forEach(BlobStore::closeQuietly);
+    }
+    if (freed.entries() > 0) {
+      LOG.log(System.Logger.Level.INFO, "reclaimed {0} leftovers of interrupted pulls ({1} bytes) in {2}",
+          freed.entries(), freed.bytes(), root);
+      Usage f = freed;
+      reclaimed.accumulateAndGet(f, Usage::plus);
+    }
+    return freed;
   }
 
   /**
@@ -232,19 +512,32 @@ public final class BlobStore {
     private final String digest;
     private final long size;
     private final PullListener listener;
+    private final Scratch scratch;
     private final Path tmp;
     private final FileChannel ch;
     private MessageDigest md;
     private long written;
-    private boolean committed;
+    /** The digest of what was written, once {@link #verify()} computed it. */
+    private String actual;
 
-    Pending(String digest, long size, PullListener listener) throws IOException {
+    Pending(String digest, long size, PullListener listener) {
       this.digest = digest;
       this.size = size;
       this.listener = listener;
-      this.tmp = Files.createTempFile(root.resolve("tmp"), Digests.hex(digest).substring(0, 12) + "-", ".part");
-      this.ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+      this.scratch = newScratchFile(Digests.hex(digest).substring(0, 12) + "-", ".part");
+      this.tmp = scratch.path();
+      this.ch = scratch.channel();
       this.md = Digests.newDigest(Digests.algorithm(digest));
+    }
+
+    /** How many bytes to read next at most: up to the first byte beyond the declared size, no further. */
+    private int readLimit(int room, long received) {
+      return size < 0 ? room : (int) Math.min(room, size + 1 - received);
+    }
+
+    private DigestMismatchException tooLarge() {
+      return new DigestMismatchException(digest, "size>" + size, "blob " + digest + " is larger than the "
+          + size + " bytes its descriptor declares; discarded");
     }
 
     public String digest() {
@@ -263,9 +556,9 @@ public final class BlobStore {
 
     public void write(byte[] b, int off, int len) throws IOException {
       if (size >= 0 && written + len > size) {
-        throw new DigestMismatchException(digest, "size>" + size, "blob " + digest + " is larger than the "
-            + size + " bytes its descriptor declares; discarded");
+        throw tooLarge();
       }
+      actual = null;
       md.update(b, off, len);
       ByteBuffer bb = ByteBuffer.wrap(b, off, len);
       while (bb.hasRemaining()) {
@@ -278,7 +571,7 @@ public final class BlobStore {
     /** Copies a whole stream in. */
     public void writeAll(InputStream in) throws IOException {
       byte[] buf = new byte[BUFFER];
-      for (int n; (n = in.read(buf)) > 0; ) {
+      for (int n; (n = in.read(buf, 0, readLimit(buf.length, written))) > 0; ) {
         write(buf, 0, n);
       }
     }
@@ -303,6 +596,7 @@ public final class BlobStore {
       // Room for every buffer plus the end marker, so adding never blocks or fails.
       ArrayBlockingQueue<Chunk> toHash = new ArrayBlockingQueue<>(PIPE_BUFFERS + 1);
       ArrayBlockingQueue<Chunk> toWrite = new ArrayBlockingQueue<>(PIPE_BUFFERS + 1);
+      actual = null;
       MessageDigest hash = md;
       Future<?> hasher = PIPELINE.submit(() -> {
         while (true) {
@@ -364,7 +658,8 @@ public final class BlobStore {
           byte[] buf = free.take();
           int n = 0;
           try {
-            for (int r; n < buf.length && (r = in.read(buf, n, buf.length - n)) > 0; ) {
+            for (int r, want; n < buf.length && (want = readLimit(buf.length - n, received + n)) > 0
+                && (r = in.read(buf, n, want)) > 0; ) {
               n += r;
             }
           } catch (IOException e) {
@@ -372,8 +667,7 @@ public final class BlobStore {
           }
           if (size >= 0 && received + n > size) {
             free.add(buf);
-            throw new DigestMismatchException(digest, "size>" + size, "blob " + digest + " is larger than the "
-                + size + " bytes its descriptor declares; discarded");
+            throw tooLarge();
           }
           if (n > 0) {
             received += n;
@@ -416,48 +710,55 @@ public final class BlobStore {
       }
     }
 
-    /** Discards what was written (e.g. a server that ignored a Range request). */
+    /** Discards what was written (e.g. a server that ignored a Range request, or a corrupted transfer). */
     public void restart() throws IOException {
       ch.truncate(0);
       ch.position(0);
       md = Digests.newDigest(Digests.algorithm(digest));
       written = 0;
+      actual = null;
     }
 
-    void commit() throws IOException {
+    /**
+     * Checks that what was written is the blob: its declared size, then its digest.
+     *
+     * @throws DigestMismatchException when it is not
+     */
+    public void verify() {
       if (size >= 0 && written != size) {
         throw new DigestMismatchException(digest, "size=" + written, "blob " + digest + " has " + written
             + " bytes but its descriptor declares " + size + "; discarded");
       }
-      String actual = Digests.format(Digests.algorithm(digest), md);
+      if (actual == null) {
+        actual = Digests.format(Digests.algorithm(digest), md); // resets md: kept until more is written
+      }
       if (!actual.equals(digest)) {
         throw new DigestMismatchException(digest, actual, "blob content hashes to " + actual + ", not " + digest
             + "; discarded");
       }
+    }
+
+    void commit() throws IOException {
+      verify();
       if (fsync) {
         ch.force(true);
       }
-      ch.close();
+      // Moved while still open and locked, so no reclaimer takes it between the close and the move.
       Path target = blobPath(digest);
       try {
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
       } catch (AtomicMoveNotSupportedException e) {
         Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
       }
+      scratch.keep();
       if (fsync) {
         fsyncDir(target.getParent());
       }
-      committed = true;
     }
 
     @Override
     public void close() throws IOException {
-      if (ch.isOpen()) {
-        ch.close();
-      }
-      if (!committed) {
-        Files.deleteIfExists(tmp);
-      }
+      scratch.close();
     }
   }
 
@@ -523,13 +824,14 @@ public final class BlobStore {
   }
 
   public void writeAtomically(Path target, byte[] bytes) {
-    try {
-      Path tmp = Files.createTempFile(root.resolve("tmp"), "w-", ".part");
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-        ch.write(ByteBuffer.wrap(bytes));
-        ch.force(true);
+    try (Scratch tmp = newScratchFile("w-", ".part")) {
+      ByteBuffer bb = ByteBuffer.wrap(bytes);
+      while (bb.hasRemaining()) {
+        tmp.channel().write(bb);
       }
-      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      tmp.channel().force(true);
+      Files.move(tmp.path(), target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      tmp.keep();
     } catch (IOException e) {
       throw new OciException("cannot write " + target + ": " + e.getMessage(), e);
     }
@@ -577,9 +879,9 @@ public final class BlobStore {
 
   /** Deletes least recently used entries until the total is at most maxBytes; returns bytes freed. */
   public long prune(long maxBytes) {
+    long freed = reclaim().bytes();
     List<Entry> entries = list();
     long total = entries.stream().mapToLong(Entry::size).sum();
-    long freed = 0;
     for (Entry e : entries) {
       if (total <= maxBytes) {
         break;
@@ -639,14 +941,6 @@ public final class BlobStore {
     }
   }
 
-  /** Creates a directory for a tree whose content is being prepared; renamed into place when complete. */
-  public Path newTempDir(String prefix) {
-    try {
-      return Files.createTempDirectory(root.resolve("tmp"), prefix);
-    } catch (IOException e) {
-      throw new OciException("cannot create a temporary directory in " + root + ": " + e.getMessage(), e);
-    }
-  }
 
   static void ignoreExists(Path p) throws IOException {
     try {

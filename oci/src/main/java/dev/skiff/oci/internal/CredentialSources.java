@@ -44,6 +44,7 @@ public final class CredentialSources {
     // Credential helpers are looked up on the PATH of the environment given, like Docker does.
     String path = env.getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin");
     Function<String[], Optional<Credential>> helper = a -> runHelper(a, path);
+    // a = {helper name, registry, the file naming it}
     s.add(r -> dockerConfig(docker, r, "docker config " + docker, helper));
     List<Path> podman = new ArrayList<>();
     if (env.get("REGISTRY_AUTH_FILE") != null) {
@@ -75,7 +76,8 @@ public final class CredentialSources {
     String p = env.get("SKIFF_PASSWORD");
     // Only for the registry named, so a password is never offered to another host.
     if (r != null && u != null && p != null && r.equals(registry)) {
-      return Optional.of(new Credential(u, p, null, "environment"));
+      return Optional.of(new Credential(u, p, null, "the environment variables SKIFF_REGISTRY, SKIFF_USERNAME and"
+          + " SKIFF_PASSWORD"));
     }
     return Optional.empty();
   }
@@ -108,7 +110,7 @@ public final class CredentialSources {
     JsonNode helpers = root.path("credHelpers");
     for (String k : keys) {
       if (helpers.hasNonNull(k)) {
-        return helper.apply(new String[] {helpers.get(k).asText(), registry});
+        return helper.apply(new String[] {helpers.get(k).asText(), registry, label});
       }
     }
     JsonNode auths = root.path("auths");
@@ -143,7 +145,7 @@ public final class CredentialSources {
       }
     }
     if (root.hasNonNull("credsStore")) {
-      return helper.apply(new String[] {root.get("credsStore").asText(), registry});
+      return helper.apply(new String[] {root.get("credsStore").asText(), registry, label});
     }
     return Optional.empty();
   }
@@ -157,6 +159,8 @@ public final class CredentialSources {
       return Optional.empty();
     }
     String program = "docker-credential-" + name;
+    String source = "the credential helper " + program + (nameAndRegistry.length > 2 ? " (named in "
+        + nameAndRegistry[2] + ")" : "");
     Path executable = null;
     for (String dir : searchPath.split(java.io.File.pathSeparator)) {
       Path candidate = Path.of(dir.isEmpty() ? "." : dir).resolve(program);
@@ -190,9 +194,9 @@ public final class CredentialSources {
       }
       // The helper protocol marks identity tokens with the user name "<token>".
       if ("<token>".equals(user)) {
-        return Optional.of(new Credential(null, null, secret, program));
+        return Optional.of(new Credential(null, null, secret, source));
       }
-      return Optional.of(new Credential(user, secret, null, program));
+      return Optional.of(new Credential(user, secret, null, source));
     } catch (IOException e) {
       LOG.log(System.Logger.Level.DEBUG, "credential helper {0} failed: {1}", program, e.getMessage());
       return Optional.empty();

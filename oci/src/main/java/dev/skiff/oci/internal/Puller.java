@@ -31,12 +31,23 @@ public final class Puller {
   private final PullListener listener;
   private final String platform;
   private final long maxExtractedBytes;
+  private final long maxBlobBytes;
 
-  public Puller(BlobStore store, PullListener listener, String platform, long maxExtractedBytes) {
+  public Puller(BlobStore store, PullListener listener, String platform, long maxExtractedBytes, long maxBlobBytes) {
     this.store = store;
     this.listener = listener;
     this.platform = platform;
     this.maxExtractedBytes = maxExtractedBytes;
+    this.maxBlobBytes = maxBlobBytes;
+  }
+
+  /** Refuses, before anything is downloaded, a layer whose descriptor declares more than the caller's limit. */
+  private void checkDeclaredSize(Descriptor d, Source src) {
+    if (d.size() > maxBlobBytes) {
+      throw new MalformedContentException("layer " + d.digest() + " of " + src.describe() + " declares " + d.size()
+          + " bytes, more than the " + maxBlobBytes + "-byte limit; raise it with OciClient.Builder.maxBlobBytes"
+          + " if the image is genuine");
+    }
   }
 
   /** What resolution found, before any layer is downloaded. */
@@ -189,10 +200,12 @@ public final class Puller {
       Descriptor layer = m.layers().stream().filter(d -> !MediaTypes.TAR_LAYERS.contains(d.mediaType()))
           .filter(d -> selector == null || d.digest().equals(selector)).findFirst()
           .orElseThrow(() -> new NotFoundException(selector, "layer " + selector + " is not in " + src.describe()));
+      checkDeclaredSize(layer, src);
       Path blob = src.blob(layer);
       checkWasmHeader(blob, src.describe() + " layer " + layer.digest());
       return new Result(r, blob, layer.digest(), layer.size(), null, null);
     }
+    m.layers().forEach(d -> checkDeclaredSize(d, src));
     Path rootfs = rootfs(src, r);
     String inImage = locate(rootfs, r.config(), selector, src.describe());
     Path file = rootfs.resolve(inImage);
@@ -224,8 +237,8 @@ public final class Puller {
       if (Files.exists(marker) && Files.isDirectory(dir)) {
         return dir;
       }
-      Path tmp = store.newTempDir("rootfs-");
-      try {
+      try (BlobStore.Scratch scratch = store.newScratchDir("rootfs-")) {
+        Path tmp = scratch.path();
         TarLayers layers = new TarLayers(tmp, maxExtractedBytes, 1_000_000);
         for (Descriptor d : r.manifest().layers()) {
           layers.apply(src.blob(d), d.digest());
@@ -237,8 +250,6 @@ public final class Puller {
         } catch (AtomicMoveNotSupportedException e) {
           Files.move(tmp, dir);
         }
-      } finally {
-        BlobStore.deleteTree(tmp);
       }
       store.writeAtomically(marker, ("{\"manifest\":\"" + r.manifestDigest() + "\"}").getBytes(StandardCharsets.UTF_8));
       return dir;
@@ -258,7 +269,21 @@ public final class Puller {
     if (program != null) {
       String p = program.startsWith("/") ? program : config.workingDir().orElse("/") + "/" + program;
       String rel = TarLayers.clean(p, what);
-      if (!Files.exists(rootfs.resolve(rel))) {
+      Path file = rootfs.resolve(rel);
+      if (Files.isSymbolicLink(file) && !Files.exists(file)) {
+        String target;
+        try {
+          // Links are stored relative to their folder: name the target as a path in the image.
+          Path t = file.getParent().resolve(Files.readSymbolicLink(file)).normalize();
+          target = t.startsWith(rootfs) ? "/" + rootfs.relativize(t) : Files.readSymbolicLink(file).toString();
+        } catch (IOException e) {
+          target = "an unreadable target";
+        }
+        throw new NotFoundException(program, what + " names " + program + " as its program"
+            + (selector == null ? " (Entrypoint/Cmd)" : "") + " but /" + rel + " in the image is a dangling"
+            + " symbolic link to " + target + " (no such file in the image)");
+      }
+      if (!Files.exists(file)) {
         throw new NotFoundException(program, what + " names " + program + " as its program"
             + (selector == null ? " (Entrypoint/Cmd)" : "") + " but the image has no file /" + rel);
       }

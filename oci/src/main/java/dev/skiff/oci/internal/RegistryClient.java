@@ -31,6 +31,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
+import okhttp3.Call;
 import okhttp3.FormBody;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
@@ -61,7 +62,8 @@ public final class RegistryClient {
   private final ConcurrentHashMap<String, Challenge> challenges = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Token> tokens = new ConcurrentHashMap<>();
 
-  private record Token(String value, Instant expires) {}
+  /** A bearer token; {@code obtainedWith} says which credentials got it (null: anonymous), for messages. */
+  private record Token(String value, Instant expires, String obtainedWith) {}
 
   public RegistryClient(Settings settings) {
     this.s = settings;
@@ -117,6 +119,16 @@ public final class RegistryClient {
    * registry's Docker-Content-Digest).
    */
   public Fetched getManifest(String host, String registry, String repo, String reference) {
+    try {
+      return getManifestOnce(host, registry, repo, reference);
+    } catch (DigestMismatchException e) {
+      // Bytes corrupted in flight are retried once, as a cut connection is; a registry that lies fails twice.
+      LOG.log(System.Logger.Level.WARNING, "{0}; fetching it once more", e.getMessage());
+      return getManifestOnce(host, registry, repo, reference);
+    }
+  }
+
+  private Fetched getManifestOnce(String host, String registry, String repo, String reference) {
     String url = base(host) + "/v2/" + repo + "/manifests/" + reference;
     String what = registry + "/" + repo + (reference.contains(":") ? "@" : ":") + reference;
     try (Response r = execute(host, registry, List.of(pullScope(repo)), what,
@@ -167,13 +179,17 @@ public final class RegistryClient {
 
   /**
    * Streams a blob into a pending store entry, resuming with Range after a cut connection from the
-   * bytes already written (and hashed).
+   * bytes already written (and hashed), and starting over once when the whole blob arrived but does not
+   * hash to its digest (bytes corrupted in flight, as a cut connection is retried). Never reads past the
+   * first byte beyond the size the descriptor declares.
    */
   public void fetchBlob(String host, String registry, String repo, String digest, BlobStore.Pending sink) {
     String url = base(host) + "/v2/" + repo + "/blobs/" + digest;
     String what = "blob " + digest + " of " + registry + "/" + repo;
     int failures = 0;
+    boolean restarted = false;
     long deadline = System.nanoTime() + s.retryBudget().toNanos();
+    Call[] call = new Call[1];
     while (true) {
       long from = sink.written();
       try (Response r = execute(host, registry, List.of(pullScope(repo)), what, true, () -> {
@@ -182,7 +198,7 @@ public final class RegistryClient {
           b.header("Range", "bytes=" + from + "-");
         }
         return b;
-      })) {
+      }, c -> call[0] = c)) {
         if (from > 0) {
           if (r.code() == 206) {
             String cr = r.header("Content-Range", "");
@@ -195,21 +211,49 @@ public final class RegistryClient {
           }
         }
         try (InputStream in = r.body().byteStream()) {
+          long length = r.body().contentLength();
+          if (sink.size() >= 0 && length > sink.size() - sink.written()) {
+            throw new DigestMismatchException(digest, "size>" + sink.size(), what + ": the registry sends " + length
+                + " bytes (Content-Length" + (sink.written() > 0 ? " after byte " + sink.written() : "")
+                + ") but its descriptor declares " + sink.size() + "; refused");
+          }
           sink.transferFrom(in);
+        } catch (DigestMismatchException e) {
+          // Closing would read on to reuse the connection (OkHttp discards up to 100 ms of a body): cut it.
+          call[0].cancel();
+          throw e;
         }
         if (sink.size() >= 0 && sink.written() < sink.size()) {
           throw new java.io.EOFException("connection closed after " + sink.written() + " of " + sink.size() + " bytes");
         }
-        return;
       } catch (IOException e) {
-        boolean progressed = sink.written() > from;
-        failures = progressed ? 1 : failures + 1;
-        if (failures >= s.maxAttempts() || System.nanoTime() > deadline || e instanceof InterruptedIOException
-            && Thread.currentThread().isInterrupted()) {
-          throw unreachable(registry, "downloading " + what + " (" + sink.written() + " bytes received)", e);
+        // All declared bytes arrived and only the look for more failed: the digest decides.
+        if (sink.size() < 0 || sink.written() != sink.size()) {
+          boolean progressed = sink.written() > from;
+          failures = progressed ? 1 : failures + 1;
+          if (failures >= s.maxAttempts() || System.nanoTime() > deadline || e instanceof InterruptedIOException
+              && Thread.currentThread().isInterrupted()) {
+            throw unreachable(registry, "downloading " + what + " (" + sink.written() + " bytes received)", e);
+          }
+          LOG.log(System.Logger.Level.DEBUG, "{0}: {1}; resuming from byte {2}", what, e.toString(), sink.written());
+          sleep(backoff(failures, null));
+          continue;
         }
-        LOG.log(System.Logger.Level.DEBUG, "{0}: {1}; resuming from byte {2}", what, e.toString(), sink.written());
-        sleep(backoff(failures, null));
+      }
+      try {
+        sink.verify();
+        return;
+      } catch (DigestMismatchException e) {
+        if (restarted) {
+          throw e;
+        }
+        restarted = true;
+        LOG.log(System.Logger.Level.WARNING, "{0}: {1}; downloading it once more", what, e.getMessage());
+        try {
+          sink.restart();
+        } catch (IOException io) {
+          throw new OciException("cannot restart " + what + " in the content store: " + io.getMessage(), io);
+        }
       }
     }
   }
@@ -350,12 +394,15 @@ public final class RegistryClient {
    * it) or throws a typed exception.
    */
   Response execute(String host, String registry, List<String> scopes, String what, Supplier<Request.Builder> request) {
-    return execute(host, registry, scopes, what, false, request);
+    return execute(host, registry, scopes, what, false, request, null);
   }
 
-  /** As above; {@code blobDownload} sends it with the client made for streaming large bodies. */
+  /**
+   * As above; {@code blobDownload} sends it with the client made for streaming large bodies, and
+   * {@code calls} (when not null) is told the call that answered, so a refused body can be cut off.
+   */
   Response execute(String host, String registry, List<String> scopes, String what, boolean blobDownload,
-      Supplier<Request.Builder> request) {
+      Supplier<Request.Builder> request, java.util.function.Consumer<Call> calls) {
     int attempt = 0;
     boolean authRetried = false;
     long deadline = System.nanoTime() + s.retryBudget().toNanos();
@@ -369,7 +416,11 @@ public final class RegistryClient {
       Request req = b.build();
       Response r;
       try {
-        r = http(host, blobDownload).newCall(req).execute();
+        Call call = http(host, blobDownload).newCall(req);
+        if (calls != null) {
+          calls.accept(call);
+        }
+        r = call.execute();
       } catch (ProtocolException e) {
         throw new RegistryException(registry, 0, List.of(), what + ": " + e.getMessage()
             + " (redirect loop or broken server)", e);
@@ -416,7 +467,7 @@ public final class RegistryClient {
       r.close();
       if (code == 401 || code == 403) {
         throw new AuthenticationException(registry, code, eb.codes, what + ": access denied (HTTP " + code + ")"
-            + eb.suffix());
+            + sentWith(host, registry, scopes, auth) + eb.suffix());
       }
       if (code == 404) {
         throw new NotFoundException(what, what + " was not found (HTTP 404" + (eb.codes.isEmpty() ? "" : " "
@@ -425,6 +476,25 @@ public final class RegistryClient {
       throw new RegistryException(registry, code, eb.codes, what + ": HTTP " + code
           + (retryable ? " after " + attempt + " attempt(s)" : "") + eb.suffix(), null);
     }
+  }
+
+  /** Which credentials a refused request carried, for the message: never the secret. */
+  private String sentWith(String host, String registry, List<String> scopes, String auth) {
+    if (auth == null) {
+      return " to an anonymous request";
+    }
+    if (auth.startsWith("Bearer ")) {
+      Token t = tokens.get(scopeKey(host, scopes));
+      return t == null || t.obtainedWith() == null ? " with an anonymous token"
+          : " with a token obtained with " + t.obtainedWith();
+    }
+    return s.credentials().lookup(registry).map(c -> " with " + describe(c)).orElse("");
+  }
+
+  /** The credentials' user and where they came from, e.g. for a wrong password. */
+  static String describe(Credential c) {
+    return "the credentials " + (c.username() != null && !c.username().isEmpty() ? "of user " + c.username() + " " : "")
+        + "from " + c.source();
   }
 
   private record ErrorBody(List<String> codes, String message) {
@@ -563,7 +633,7 @@ public final class RegistryClient {
           ErrorBody eb = errorBody(r);
           throw new AuthenticationException(registry, r.code(), eb.codes, what + ": the token server at "
               + realmUrl.scheme() + "://" + realmHost + realmUrl.encodedPath() + " refused "
-              + (cred.isPresent() ? "the credentials from " + cred.get().source() : "anonymous access")
+              + (cred.isPresent() ? describe(cred.get()) : "anonymous access")
               + " (HTTP " + r.code() + ")");
         }
         if ((r.code() >= 500 || r.code() == 429) && attempt < s.maxAttempts()) {
@@ -585,7 +655,7 @@ public final class RegistryClient {
         Instant issued = Instant.now();
         // Renew a little early so a token does not expire in flight.
         Instant expires = issued.plusSeconds(Math.max(1, expiresIn - Math.min(10, expiresIn / 10)));
-        tokens.put(scopeKey(host, scopes), new Token(token, expires));
+        tokens.put(scopeKey(host, scopes), new Token(token, expires, cred.map(RegistryClient::describe).orElse(null)));
         Listeners.tokenFetched(s.listener(), registry, String.join(" ", allScopes));
         return;
       } catch (IOException e) {

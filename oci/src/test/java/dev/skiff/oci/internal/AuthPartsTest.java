@@ -80,7 +80,7 @@ class AuthPartsTest {
     Credential token = CredentialSources.runHelper(new String[] {"skifftest", "reg.test"}, path).orElseThrow();
     assertTrue(token.hasIdentityToken());
     assertEquals("idtok", token.identityToken());
-    assertEquals("docker-credential-skifftest", token.source());
+    assertEquals("the credential helper docker-credential-skifftest", token.source());
     Credential user = CredentialSources.runHelper(new String[] {"skifftest", "user.test"}, path).orElseThrow();
     assertEquals("carol", user.username());
     assertEquals("pw-from-helper", user.password());
@@ -98,6 +98,8 @@ class AuthPartsTest {
     CredentialSources chain = CredentialSources.defaults(Map.of(),
         Map.of("DOCKER_CONFIG", docker.toString(), "PATH", path), home);
     assertEquals("carol", chain.lookup("user.test").orElseThrow().username());
+    assertEquals("the credential helper docker-credential-skifftest (named in docker config "
+        + docker.resolve("config.json") + ")", chain.lookup("user.test").orElseThrow().source());
     assertTrue(chain.lookup("reg.test").isEmpty(), "a helper is asked only for the registries it is configured for");
   }
 
@@ -107,7 +109,8 @@ class AuthPartsTest {
     assertEquals("u", CredentialSources.fromEnv(env, "r.example").orElseThrow().username());
     assertTrue(CredentialSources.fromEnv(env, "other.example").isEmpty());
     CredentialSources chain = CredentialSources.defaults(Map.of(), env, home);
-    assertEquals("environment", chain.lookup("r.example").orElseThrow().source());
+    assertEquals("the environment variables SKIFF_REGISTRY, SKIFF_USERNAME and SKIFF_PASSWORD",
+        chain.lookup("r.example").orElseThrow().source());
     assertTrue(chain.lookup("nobody.example").isEmpty());
   }
 

@@ -152,4 +152,133 @@ class BlobStoreTest {
     }
     p.waitFor();
   }
+
+  /** Serves {@code content} then endless bytes, failing the test when read more than one byte past {@code limit}. */
+  private static java.io.InputStream endless(byte[] content, long limit) {
+    return new java.io.InputStream() {
+      long pos;
+
+      @Override
+      public int read() {
+        throw new AssertionError("single-byte reads are not expected");
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) {
+        if (pos + len > limit + 1) {
+          throw new AssertionError("asked for bytes up to " + (pos + len) + ", past the first extra byte at " + limit);
+        }
+        for (int i = 0; i < len; i++, pos++) {
+          b[off + i] = pos < content.length ? content[(int) pos] : 7;
+        }
+        return len;
+      }
+    };
+  }
+
+  @Test
+  void readingStopsAtTheFirstByteBeyondTheDeclaredSize() throws Exception {
+    BlobStore s = new BlobStore(dir);
+    for (int size : new int[] {1000, 6 << 20}) { // the small path and the pipelined one
+      byte[] b = new byte[size];
+      new java.util.Random(size).nextBytes(b);
+      String d = Digests.sha256(b);
+      DigestMismatchException e = assertThrows(DigestMismatchException.class,
+          () -> s.ensure(d, size, null, p -> p.transferFrom(endless(b, size))));
+      assertEquals("blob " + d + " is larger than the " + size + " bytes its descriptor declares; discarded",
+          e.getMessage());
+      DigestMismatchException w = assertThrows(DigestMismatchException.class,
+          () -> s.ensure(d, size, null, p -> p.writeAll(endless(b, size))));
+      assertEquals(e.getMessage(), w.getMessage());
+    }
+    try (var tmp = Files.list(dir.resolve("tmp"))) {
+      assertEquals(0, tmp.count());
+    }
+  }
+
+  @Test
+  void twoStoresOnOneFolderInOneJvmShareTheirLocks() throws Exception {
+    // File locks belong to the process: two instances must not both take one (OverlappingFileLockException).
+    BlobStore a = new BlobStore(dir);
+    BlobStore b = new BlobStore(dir.resolve("..").resolve(dir.getFileName()));
+    byte[] data = new byte[1 << 16];
+    new java.util.Random(3).nextBytes(data);
+    String d = Digests.sha256(data);
+    AtomicInteger fetches = new AtomicInteger();
+    CountDownLatch start = new CountDownLatch(1);
+    ExecutorService ex = Executors.newFixedThreadPool(16);
+    List<Future<Path>> fs = new ArrayList<>();
+    for (int i = 0; i < 16; i++) {
+      BlobStore s = i % 2 == 0 ? a : b;
+      fs.add(ex.submit(() -> {
+        start.await();
+        return s.ensure(d, data.length, null, p -> {
+          fetches.incrementAndGet();
+          p.write(data, 0, data.length);
+        });
+      }));
+    }
+    start.countDown();
+    for (Future<Path> f : fs) {
+      assertArrayEquals(data, Files.readAllBytes(f.get()));
+    }
+    ex.shutdown();
+    assertEquals(1, fetches.get());
+  }
+
+  @Test
+  void leftoversOfADeadProcessAreReclaimedOnOpenButWhatALiveOneHoldsIsKept() throws Exception {
+    BlobStore first = new BlobStore(dir);
+    // What a killed process leaves: a partial download, an extraction folder, a half-written record.
+    Files.write(dir.resolve("tmp/0123456789ab-1.part"), new byte[5000]);
+    Path tree = Files.createDirectories(dir.resolve("tmp/rootfs-42/tree/app"));
+    Files.write(tree.resolve("big.bin"), new byte[7000]);
+    Files.createFile(dir.resolve("tmp/rootfs-42/owner.lock"));
+    Files.createDirectories(dir.resolve("tmp/archive-7/tree"));
+    Files.write(dir.resolve("tmp/w-9.part"), new byte[10]);
+    // An extracted tree moved into place whose marker was never written.
+    Files.write(Files.createDirectories(dir.resolve("rootfs").resolve("ab".repeat(32))).resolve("x"), new byte[300]);
+    // A download in progress in this JVM, through another instance, must survive.
+    byte[] data = "in progress".getBytes(StandardCharsets.UTF_8);
+    String d = Digests.sha256(data);
+    CountDownLatch writing = new CountDownLatch(1);
+    CountDownLatch reclaimed = new CountDownLatch(1);
+    ExecutorService ex = Executors.newSingleThreadExecutor();
+    Future<Path> live = ex.submit(() -> first.ensure(d, data.length, null, p -> {
+      p.write(data, 0, 4);
+      writing.countDown();
+      try {
+        reclaimed.await();
+      } catch (InterruptedException e) {
+        throw new java.io.InterruptedIOException();
+      }
+      p.write(data, 4, data.length - 4);
+    }));
+    writing.await();
+    assertEquals(6, first.temporary().entries());
+
+    BlobStore reopened = new BlobStore(dir);
+    assertEquals(new BlobStore.Usage(5, 5000 + 7000 + 10 + 300), reopened.reclaimed());
+    assertEquals(new BlobStore.Usage(1, 4), reopened.temporary());
+    reclaimed.countDown();
+    assertArrayEquals(data, Files.readAllBytes(live.get()));
+    ex.shutdown();
+    try (var left = Files.list(dir.resolve("tmp"))) {
+      assertEquals(List.of(), left.toList());
+    }
+    assertEquals(List.of(), Files.list(dir.resolve("rootfs")).toList());
+    assertEquals(new BlobStore.Usage(0, 0), reopened.temporary());
+    assertEquals(new BlobStore.Usage(0, 0), new BlobStore(dir).reclaimed());
+  }
+
+  @Test
+  void pruneAlsoReclaimsLeftovers() throws Exception {
+    BlobStore s = new BlobStore(dir);
+    s.put(new byte[100]);
+    Files.write(dir.resolve("tmp/0123456789ab-1.part"), new byte[5000]);
+    assertEquals(new BlobStore.Usage(1, 5000), s.temporary());
+    assertEquals(5000, s.prune(Long.MAX_VALUE));
+    assertEquals(new BlobStore.Usage(0, 0), s.temporary());
+    assertEquals(1, s.list().size());
+  }
 }

@@ -103,20 +103,20 @@ class ManifestsTest {
 
   @Test
   void choosesTheWasmPlatformAndSkipsAttestations() {
-    Puller p = new Puller(null, null, null, 1);
+    Puller p = new Puller(null, null, null, 1, 1);
     Manifests.Index idx = index(indexEntry(D1, "linux", "amd64", ""),
         indexEntry(D3, "unknown", "unknown", ",'annotations':{'vnd.docker.reference.type':'attestation-manifest'}"),
         indexEntry(D2, "Wasip1", "WASM", ""));
     assertEquals(D2, p.choose(idx, "idx").digest());
     assertEquals(D2, p.choose(index(indexEntry(D2, "wasi", "wasm32", "")), "idx").digest());
-    assertEquals(D1, new Puller(null, null, "linux/amd64", 1).choose(idx, "idx").digest());
+    assertEquals(D1, new Puller(null, null, "linux/amd64", 1, 1).choose(idx, "idx").digest());
     NoMatchingPlatformException e = assertThrows(NoMatchingPlatformException.class, () ->
         p.choose(index(indexEntry(D1, "linux", "amd64", ""), indexEntry(D3, "linux", "arm64", "")), "idx"));
     assertEquals(List.of("linux/amd64", "linux/arm64"), e.available());
     assertTrue(e.getMessage().startsWith("index idx has no WebAssembly entry (os wasi*, architecture wasm or wasm32); it has "
         + "[linux/amd64, linux/arm64]"), e.getMessage());
     NoMatchingPlatformException forced = assertThrows(NoMatchingPlatformException.class, () ->
-        new Puller(null, null, "wasi/wasm", 1).choose(index(indexEntry(D1, "linux", "amd64", "")), "idx"));
+        new Puller(null, null, "wasi/wasm", 1, 1).choose(index(indexEntry(D1, "linux", "amd64", "")), "idx"));
     assertEquals("index idx has no entry for platform wasi/wasm; it has [linux/amd64]", forced.getMessage());
   }
 

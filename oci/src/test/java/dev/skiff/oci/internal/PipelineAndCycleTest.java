@@ -157,7 +157,7 @@ class PipelineAndCycleTest {
     LyingSource twoStep = new LyingSource(a);
     twoStep.manifests.put(a, indexOf(b));
     twoStep.manifests.put(b, indexOf(a));
-    Puller puller = new Puller(new BlobStore(dir), null, null, 1 << 20);
+    Puller puller = new Puller(new BlobStore(dir), null, null, 1 << 20, 1 << 20);
     MalformedContentException e = assertThrows(MalformedContentException.class, () -> puller.resolve(twoStep, false));
     assertEquals("index lying-source refers back to " + a + " (an index cycle)", e.getMessage());
     LyingSource self = new LyingSource(a);

@@ -84,6 +84,19 @@ class TarLayersTest {
   }
 
   @Test
+  void aDanglingEntrypointSymlinkIsReportedAsOneWithItsTarget() throws IOException {
+    Path root = root();
+    new TarLayers(root, 1 << 20, 1000).apply(blob("l", new Tars().dir("bin")
+        .symlink("app.wasm", "/bin/gone.wasm").build()), "L");
+    dev.skiff.oci.ImageConfig config = dev.skiff.oci.ImageConfig.builder().entrypoint(java.util.List.of("/app.wasm"))
+        .build();
+    dev.skiff.oci.NotFoundException e = assertThrows(dev.skiff.oci.NotFoundException.class,
+        () -> Puller.locate(root, config, null, "img"));
+    assertEquals("img names /app.wasm as its program (Entrypoint/Cmd) but /app.wasm in the image is a dangling"
+        + " symbolic link to /bin/gone.wasm (no such file in the image)", e.getMessage());
+  }
+
+  @Test
   void refusesWritingThroughASymlinkedDirectory() throws IOException {
     Path root = root();
     Files.createDirectories(tmp.resolve("outside"));
