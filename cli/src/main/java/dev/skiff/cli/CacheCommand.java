@@ -33,6 +33,13 @@ final class CacheCommand implements Callable<Integer> {
           total += e.size();
         }
         out.println("total " + total + " bytes in " + skiff.oci().store().root());
+        ContentStore.Temporary reclaimed = skiff.oci().store().reclaimed();
+        ContentStore.Temporary inProgress = skiff.oci().store().temporary();
+        if (reclaimed.entries() > 0 || inProgress.entries() > 0) {
+          // Opening the store reclaimed what interrupted pulls left; what a running pull holds stays.
+          out.println("temporary " + inProgress.bytes() + " bytes in " + inProgress.entries() + " entries in progress; "
+              + "reclaimed " + reclaimed.bytes() + " bytes in " + reclaimed.entries() + " leftovers of interrupted pulls");
+        }
         out.flush();
         return 0;
       }

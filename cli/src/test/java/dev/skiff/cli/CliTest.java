@@ -84,6 +84,14 @@ class CliTest {
     assertEquals(0, prune.code(), prune.err());
     assertTrue(prune.out().startsWith("freed "), prune.out());
     assertTrue(!skiff("cache", "ls").out().contains(moduleDigest), "pruned to zero");
+    // What a killed pull left is reclaimed when the store opens, and said so.
+    Files.write(store.resolve("tmp/0123456789ab-1.part"), new byte[4321]);
+    Outcome after = skiff("cache", "ls");
+    assertTrue(after.out().contains("temporary 0 bytes in 0 entries in progress; reclaimed 4321 bytes in 1 leftovers"
+        + " of interrupted pulls"), after.out());
+    try (java.util.stream.Stream<Path> tmp = Files.list(store.resolve("tmp"))) {
+      assertEquals(java.util.List.of(), tmp.toList());
+    }
   }
 
   @Test

@@ -178,10 +178,10 @@ public final class BlobStore {
           jvm.unlock();
         }
       };
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
       closeQuietly(ch);
-      jvm.unlock();
-      throw new OciException("cannot lock " + key + " in the content store " + root + ": " + e.getMessage(), e);
+      jvm.unlock(); // always: a lock left held would hang every later pull of this key
+      throw new OciException("cannot lock " + key + " in the content store " + root + ": " + e, e);
     }
   }
 
