@@ -124,6 +124,8 @@ class ReliabilityHostileRegistryTest {
       assertEquals(1, layerGets(proxy).size(), "a body longer than declared is not retried");
       // What the proxy got rid of includes the kernel's socket buffers on both sides; the client read one byte past.
       assertTrue(proxy.endlessBytesSent.get() < 16L << 20, proxy.endlessBytesSent.get() + " bytes sent");
+      System.out.printf("reliability hostile: an endless body of a %d-byte layer was cut after the proxy sent %d"
+          + " bytes%n", wasm.length, proxy.endlessBytesSent.get());
       assertNoLeftovers(c);
     }
   }

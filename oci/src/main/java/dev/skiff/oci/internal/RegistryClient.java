@@ -210,7 +210,8 @@ public final class RegistryClient {
             sink.restart(); // the server ignored Range: start over
           }
         }
-        try (InputStream in = r.body().byteStream()) {
+        InputStream in = r.body().byteStream();
+        try {
           long length = r.body().contentLength();
           if (sink.size() >= 0 && length > sink.size() - sink.written()) {
             throw new DigestMismatchException(digest, "size>" + sink.size(), what + ": the registry sends " + length
@@ -219,9 +220,11 @@ public final class RegistryClient {
           }
           sink.transferFrom(in);
         } catch (DigestMismatchException e) {
-          // Closing would read on to reuse the connection (OkHttp discards up to 100 ms of a body): cut it.
+          // Closing would read on to reuse the connection (OkHttp discards up to 100 ms of a body): cut it first.
           call[0].cancel();
           throw e;
+        } finally {
+          in.close();
         }
         if (sink.size() >= 0 && sink.written() < sink.size()) {
           throw new java.io.EOFException("connection closed after " + sink.written() + " of " + sink.size() + " bytes");
