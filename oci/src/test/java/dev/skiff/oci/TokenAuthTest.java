@@ -139,8 +139,8 @@ class TokenAuthTest {
       AuthenticationException e = assertThrows(AuthenticationException.class,
           () -> c.pull(registry.host() + "/private/hello:1"));
       assertEquals(401, e.status());
-      assertTrue(e.getMessage().contains("the token server at " + tokens.realm() + " refused the credentials from "
-          + "explicit credentials (HTTP 401)"), e.getMessage());
+      assertTrue(e.getMessage().contains("the token server at " + tokens.realm() + " refused the credentials of user "
+          + "alice from OciClient.Builder.credentials (HTTP 401)"), e.getMessage());
       assertFalse(e.getMessage().contains("not-the-pass-31d"));
       assertFalse(c.toString().contains("not-the-pass-31d"), c.toString());
     }
