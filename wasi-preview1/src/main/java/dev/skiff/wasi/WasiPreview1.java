@@ -7,6 +7,7 @@ import com.dylibso.chicory.wasm.types.MemoryLimits;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.FunctionImport;
 import com.dylibso.chicory.wasm.types.FunctionType;
+import com.dylibso.chicory.wasm.types.Import;
 import dev.skiff.wasi.internal.Descriptor;
 import dev.skiff.wasi.internal.OutboundPolicy;
 import dev.skiff.wasi.internal.PagedMemory;
@@ -33,7 +34,7 @@ import java.util.Objects;
  * <pre>{@code
  * try (WasiPreview1 wasi = WasiPreview1.create(options)) {
  *   Instance instance = Instance.builder(module)
- *       .withImportValues(ImportValues.builder().addFunction(wasi.toHostFunctions()).build())
+ *       .withImportValues(ImportValues.builder().addFunction(wasi.toHostFunctions(module)).build())
  *       .withMemoryFactory(WasiPreview1::memory)
  *       .withStart(false)
  *       .build();
@@ -209,7 +210,8 @@ public final class WasiPreview1 implements AutoCloseable {
       chosen.put(f.name(), f);
     }
     List<HostFunction> flavours = null;
-    for (var i : (Iterable<com.dylibso.chicory.wasm.types.Import>) module.importSection().stream()::iterator) {
+    for (int k = 0; k < module.importSection().importCount(); k++) {
+      Import i = module.importSection().getImport(k);
       if (!(i instanceof FunctionImport) || !WasiHost.MODULE.equals(i.module())) {
         continue;
       }
