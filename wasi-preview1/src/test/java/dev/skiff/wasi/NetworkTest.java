@@ -260,6 +260,16 @@ class NetworkTest {
     }
   }
 
+  @Test
+  void everyWasmEdgeNameAndFlavourLinksAndAnUnknownTypeIsReported() {
+    Guests.Result r = Guests.run("net/wasmedge_imports.wasm", WasiOptions.builder().build());
+    assertEquals(0, r.exitCode(), r::toString);
+    com.dylibso.chicory.wasm.UnlinkableException e = assertThrows(
+        com.dylibso.chicory.wasm.UnlinkableException.class,
+        () -> Guests.run("net/wasmedge_bad_type.wasm", WasiOptions.builder().build()));
+    assertTrue(e.getMessage().contains("sock_accept"), e.getMessage());
+  }
+
   private static HostFunction find(HostFunction[] functions, String name) {
     for (HostFunction f : functions) {
       if (f.name().equals(name)) {
