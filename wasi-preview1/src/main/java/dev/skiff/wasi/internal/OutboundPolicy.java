@@ -186,6 +186,9 @@ public final class OutboundPolicy {
         usable.add(a);
       }
     }
+    if (usable.isEmpty() && addresses.length > 0) {
+      refuse("reaching '" + name + "', which resolves only to loopback: a wildcard never includes it");
+    }
     return usable;
   }
 
