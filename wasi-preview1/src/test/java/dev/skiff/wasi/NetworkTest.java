@@ -286,5 +286,8 @@ class NetworkTest {
     assertTrue(e.getMessage().contains("'redis.internal': it needs HOST:PORT"), e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> WasiOptions.builder().allowOutbound("host:99999"));
     assertThrows(IllegalArgumentException.class, () -> WasiOptions.builder().tcpListen("localhost:80"));
+    WasiOptions options = WasiOptions.builder().allowOutbound("*.example.com:443").tcpListen("[::1]:8080").build();
+    assertEquals(List.of("*.example.com:443"), options.newBuilder().build().allowedOutbound());
+    assertEquals(List.of(new InetSocketAddress("::1", 8080)), options.newBuilder().build().tcpListen());
   }
 }
