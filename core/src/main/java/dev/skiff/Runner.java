@@ -225,6 +225,43 @@ public final class Runner {
     return this;
   }
 
+  // Network grants: listeners and the outbound allow-list, applied in the order given.
+  private final List<Consumer<WasiOptions.Builder>> network = new ArrayList<>();
+
+  /**
+   * Grants a TCP listener on {@code hostPort}, as {@code wasmtime --tcplisten} does: Skiff binds it
+   * before the guest starts (a port in use fails the run with an {@link java.io.UncheckedIOException}
+   * naming the address) and closes it after. The guest accepts on it as a preopened socket, numbered
+   * after the preopened directories, or reaches it with WasmEdge's {@code sock_bind} and
+   * {@code sock_listen} on the same address.
+   *
+   * @param hostPort an IP address and port, such as {@code 127.0.0.1:8080} or {@code [::1]:8080}
+   * @return this runner
+   */
+  public Runner tcpListen(String hostPort) {
+    WasiOptions.builder().tcpListen(hostPort); // rejects a bad address now, not at run()
+    network.add(b -> b.tcpListen(hostPort));
+    return this;
+  }
+
+  /**
+   * Allows outbound TCP connections, and the name lookups that lead to them, matching these patterns
+   * (none are allowed otherwise): {@code HOST:PORT} in the model of Spin's
+   * {@code allowed_outbound_hosts}, where HOST is a name, {@code *.domain}, an IP address or
+   * {@code *} (which never includes loopback) and PORT a number, {@code N-M} or {@code *}. A refused
+   * attempt is {@code EACCES} for the guest and a warning on the {@code dev.skiff.wasi.network} logger.
+   *
+   * @param patterns for example {@code "redis.internal:6379"}, {@code "localhost:8000-8099"}
+   * @return this runner
+   */
+  public Runner allowOutbound(String... patterns) {
+    for (String p : patterns) {
+      WasiOptions.builder().allowOutbound(p);
+      network.add(b -> b.allowOutbound(p));
+    }
+    return this;
+  }
+
   /**
    * Further WASI settings (clocks, randomness, sockets, file limits), applied after the ones above.
    *
@@ -355,6 +392,7 @@ public final class Runner {
     for (Preopen p : preopens) {
       options.preopen(p.guestPath(), p.hostPath(), p.access());
     }
+    network.forEach(n -> n.accept(options));
     wasiCustomizer.accept(options);
     return WasiPreview1.create(options.build());
   }
@@ -364,7 +402,7 @@ public final class Runner {
     List<ImportFunction> functions = new ArrayList<>(hostFunctions);
     if (wasi != null) {
       // the caller's functions win over WASI's for the same name
-      for (ImportFunction f : wasi.toHostFunctions()) {
+      for (ImportFunction f : wasi.toHostFunctions(module)) {
         boolean overridden = hostFunctions.stream()
             .anyMatch(h -> h.module().equals(f.module()) && h.name().equals(f.name()));
         if (!overridden) {

@@ -55,6 +55,15 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--no-image-root", description = "Do not show the image's files at / (shown by default).")
   boolean noImageRoot;
 
+  @Option(names = "--tcplisten", paramLabel = "IP:PORT",
+      description = "Grant a TCP listener bound on IP:PORT (repeatable); fds follow the preopened directories.")
+  List<String> tcpListen = new ArrayList<>();
+
+  @Option(names = "--allow-outbound", paramLabel = "HOST:PORT",
+      description = "Allow outbound TCP to HOST:PORT (repeatable; HOST may be *.domain or *, PORT N-M or *; "
+          + "* never includes loopback). None by default.")
+  List<String> allowOutbound = new ArrayList<>();
+
   @Override
   public Integer call() {
     try (Skiff skiff = common.builder().listener(Progress.forTerminal()).build()) {
@@ -87,6 +96,8 @@ final class RunCommand implements Callable<Integer> {
     for (String dir : dirs) {
       addDir(runner, dir);
     }
+    tcpListen.forEach(runner::tcpListen);
+    allowOutbound.forEach(runner::allowOutbound);
     Limits.Builder limits = Limits.builder();
     if (timeout != null) {
       limits.timeout(parseDuration(timeout));

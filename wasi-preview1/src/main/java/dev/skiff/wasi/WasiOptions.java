@@ -1,5 +1,7 @@
 package dev.skiff.wasi;
 
+import dev.skiff.wasi.internal.OutboundPolicy;
+import java.net.InetSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -38,6 +40,8 @@ public final class WasiOptions {
   private final Output stderr;
   private final List<Preopen> preopens;
   private final List<ServerSocketChannel> tcpListeners;
+  private final List<InetSocketAddress> tcpListen;
+  private final List<String> allowedOutbound;
   private final WasiClock realtimeClock;
   private final WasiClock monotonicClock;
   private final Random random;
@@ -58,6 +62,8 @@ public final class WasiOptions {
     this.stderr = b.stderr;
     this.preopens = List.copyOf(b.preopens);
     this.tcpListeners = List.copyOf(b.tcpListeners);
+    this.tcpListen = List.copyOf(b.tcpListen);
+    this.allowedOutbound = List.copyOf(b.allowedOutbound);
     this.realtimeClock = b.realtimeClock;
     this.monotonicClock = b.monotonicClock;
     this.random = b.random;
@@ -88,6 +94,8 @@ public final class WasiOptions {
     b.stderr = stderr;
     b.preopens.addAll(preopens);
     b.tcpListeners.addAll(tcpListeners);
+    b.tcpListen.addAll(tcpListen);
+    b.allowedOutbound.addAll(allowedOutbound);
     b.realtimeClock = realtimeClock;
     b.monotonicClock = monotonicClock;
     b.random = random;
@@ -169,6 +177,25 @@ public final class WasiOptions {
   }
 
   /**
+   * Returns the addresses Skiff binds a listener on for the guest, numbered after
+   * {@link #tcpListeners()}.
+   *
+   * @return an unmodifiable list
+   */
+  public List<InetSocketAddress> tcpListen() {
+    return tcpListen;
+  }
+
+  /**
+   * Returns the outbound allow-list: the host:port patterns the guest may resolve and connect to.
+   *
+   * @return an unmodifiable list; empty means no outbound connection at all
+   */
+  public List<String> allowedOutbound() {
+    return allowedOutbound;
+  }
+
+  /**
    * Returns the realtime clock.
    *
    * @return the clock behind {@code CLOCKID_REALTIME}
@@ -209,7 +236,8 @@ public final class WasiOptions {
     // Environment values may be secrets: print only the names.
     return "WasiOptions{args=" + args.size() + " entries, env=" + env.keySet() + ", stdin=" + stdin
         + ", stdout=" + stdout + ", stderr=" + stderr + ", preopens=" + preopens
-        + ", tcpListeners=" + tcpListeners.size() + ", maxOpenFiles=" + maxOpenFiles + "}";
+        + ", tcpListeners=" + tcpListeners.size() + ", tcpListen=" + tcpListen
+        + ", allowedOutbound=" + allowedOutbound + ", maxOpenFiles=" + maxOpenFiles + "}";
   }
 
   /** Collects options; not thread-safe. Setters validate at once. */
@@ -222,6 +250,8 @@ public final class WasiOptions {
     private Output stderr = Output.discard();
     private final List<Preopen> preopens = new ArrayList<>();
     private final List<ServerSocketChannel> tcpListeners = new ArrayList<>();
+    private final List<InetSocketAddress> tcpListen = new ArrayList<>();
+    private final List<String> allowedOutbound = new ArrayList<>();
     private WasiClock realtimeClock = WasiClock.systemRealtime();
     private WasiClock monotonicClock = WasiClock.systemMonotonic();
     private Random random;
@@ -365,6 +395,61 @@ public final class WasiOptions {
     }
 
     /**
+     * Grants a TCP listener that Skiff binds on {@code hostPort} when the WASI world is created and
+     * closes with it, as {@code wasmtime --tcplisten} does: the guest accepts on it as a preopened
+     * socket (fds after the directories and {@link #preopenTcpListener} listeners, in order), or
+     * reaches it through WasmEdge's {@code sock_bind}/{@code sock_listen} on the same address.
+     *
+     * @param hostPort {@code HOST:PORT}, such as {@code 127.0.0.1:8080}, {@code 0.0.0.0:80} or
+     *     {@code [::1]:8080}; HOST must be an IP address
+     * @return this builder
+     */
+    public Builder tcpListen(String hostPort) {
+      tcpListen.add(parseListenAddress(hostPort));
+      return this;
+    }
+
+    /**
+     * Allows outbound TCP connections (and name resolution) matching {@code pattern}; nothing is
+     * allowed otherwise. A pattern is {@code [scheme://]HOST:PORT}, in the model of Spin's
+     * {@code allowed_outbound_hosts}: HOST is a name, {@code *.domain}, an IP address or {@code *};
+     * PORT a number, a range {@code N-M} or {@code *}. Loopback is never implied: {@code *} reaches
+     * no loopback address; name {@code localhost} or a loopback IP to allow the host's own services.
+     * A refused attempt is {@code EACCES} for the guest and a warning on the
+     * {@code dev.skiff.wasi.network} logger.
+     *
+     * @param pattern for example {@code redis.internal:6379} or {@code 127.0.0.1:8000-8099}
+     * @return this builder
+     */
+    public Builder allowOutbound(String pattern) {
+      Objects.requireNonNull(pattern, "pattern");
+      OutboundPolicy.validate(pattern);
+      allowedOutbound.add(pattern);
+      return this;
+    }
+
+    private static InetSocketAddress parseListenAddress(String hostPort) {
+      Objects.requireNonNull(hostPort, "hostPort");
+      int colon = hostPort.lastIndexOf(':');
+      String host = colon > 0 ? hostPort.substring(0, colon) : "";
+      if (host.startsWith("[") && host.endsWith("]")) {
+        host = host.substring(1, host.length() - 1);
+      }
+      int port = -1;
+      try {
+        port = Integer.parseInt(hostPort.substring(colon + 1));
+      } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
+        // reported below
+      }
+      java.net.InetAddress ip = host.isEmpty() ? null : OutboundPolicy.literalAddress(host);
+      if (ip == null || port < 1 || port > 65535) {
+        throw new IllegalArgumentException("tcpListen needs IP:PORT with a port from 1 to 65535, such as"
+            + " 127.0.0.1:8080 or [::1]:8080, got '" + hostPort + "'");
+      }
+      return new InetSocketAddress(ip, port);
+    }
+
+    /**
      * Sets the realtime clock (default: the host's wall clock).
      *
      * @param clock the clock
@@ -420,9 +505,9 @@ public final class WasiOptions {
      * @throws IllegalArgumentException if the preopens and listeners exceed {@code maxOpenFiles}
      */
     public WasiOptions build() {
-      if (3 + preopens.size() + tcpListeners.size() > maxOpenFiles) {
+      if (3 + preopens.size() + tcpListeners.size() + tcpListen.size() > maxOpenFiles) {
         throw new IllegalArgumentException("maxOpenFiles " + maxOpenFiles + " is below stdio + "
-            + preopens.size() + " preopens + " + tcpListeners.size() + " listeners");
+            + preopens.size() + " preopens + " + (tcpListeners.size() + tcpListen.size()) + " listeners");
       }
       if (random == null) {
         random = new SecureRandom();

@@ -51,7 +51,7 @@ final class Guests {
     }
     try (WasiPreview1 wasi = WasiPreview1.create(opts)) {
       Instance instance = Instance.builder(module(relative))
-          .withImportValues(ImportValues.builder().addFunction(wasi.toHostFunctions()).build())
+          .withImportValues(ImportValues.builder().addFunction(wasi.toHostFunctions(module(relative))).build())
           .withMemoryFactory(memory)
           .withStart(false)
           .build();

@@ -153,6 +153,29 @@ public abstract class Descriptor {
     }
   }
 
+  /**
+   * A socket the guest opened with WasmEdge's {@code sock_open}: no host resource yet. It becomes a
+   * {@link Socket} on an allowed {@code sock_connect}, or a {@link Listener} on {@code sock_listen}
+   * after a {@code sock_bind} to an address the embedder granted.
+   */
+  static final class Pending extends Descriptor {
+    final boolean inet6;
+    /** The granted listener that {@code sock_bind} matched; null until then. */
+    ServerSocketChannel bound;
+    /** Socket options set before the connection exists, applied when it does (name to value). */
+    final java.util.Map<java.net.SocketOption<?>, Object> options = new java.util.LinkedHashMap<>();
+
+    Pending(boolean inet6) {
+      super(Rights.SOCKET | Rights.SOCK_ACCEPT, Rights.SOCKET);
+      this.inet6 = inet6;
+    }
+
+    @Override
+    int filetype() {
+      return FILETYPE_SOCKET_STREAM;
+    }
+  }
+
   /** A TCP connection accepted by the guest. */
   static final class Socket extends Descriptor {
     final SocketChannel channel;

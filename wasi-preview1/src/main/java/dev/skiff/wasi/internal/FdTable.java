@@ -52,6 +52,12 @@ final class FdTable {
     return d;
   }
 
+  /** Puts {@code d} in the place of the open descriptor {@code fd} (a socket changing kind). */
+  void replace(int fd, Descriptor d) {
+    require(fd);
+    slots[fd] = d;
+  }
+
   /** Moves {@code from} to {@code to}; returns the descriptor that was at {@code to}, or null. */
   Descriptor renumber(int from, int to) {
     Descriptor d = require(from);

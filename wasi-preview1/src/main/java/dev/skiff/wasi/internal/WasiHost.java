@@ -55,7 +55,7 @@ public final class WasiHost implements AutoCloseable {
   /** Longest path we accept from the guest (Linux's PATH_MAX is 4096; be generous). */
   private static final int MAX_PATH = 32 * 1024;
 
-  private static final long[][] RESULTS = new long[77][];
+  private static final long[][] RESULTS = new long[Errno.COUNT][];
 
   static {
     for (int i = 0; i < RESULTS.length; i++) {
@@ -72,7 +72,7 @@ public final class WasiHost implements AutoCloseable {
   private static final int FST_MTIM = 4;
   private static final int FST_MTIM_NOW = 8;
 
-  private final Guest guest = new Guest();
+  final Guest guest = new Guest();
   private final byte[] buffer = new byte[BUFFER_SIZE];
   private final ByteBuffer byteBuffer = ByteBuffer.wrap(buffer);
   private final ByteBuffer small = ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN);
@@ -83,7 +83,7 @@ public final class WasiHost implements AutoCloseable {
   private final int[] argOffsets;
   private final byte[] envBlob;
   private final int[] envOffsets;
-  private final FdTable fds;
+  final FdTable fds;
   private final Descriptor.Sink stdoutSink;
   private final Descriptor.Sink stderrSink;
   private final WasiClock realtime;
@@ -91,6 +91,12 @@ public final class WasiHost implements AutoCloseable {
   private final Random random;
   private Selector selector;
   private boolean closed;
+  /** Where the guest may connect and what it may resolve (WasmEdge's socket ABI); nothing by default. */
+  OutboundPolicy outbound = OutboundPolicy.denyAll();
+  /** Every listener granted, for WasmEdge's sock_bind to match against. */
+  final List<ServerSocketChannel> grantedListeners = new ArrayList<>();
+  /** Listeners Skiff bound for this instance (not the embedder's): closed with it. */
+  private final List<ServerSocketChannel> ownedListeners = new ArrayList<>();
 
   /**
    * Creates the world. Opens nothing the guest could see beyond what is passed in.
@@ -134,7 +140,21 @@ public final class WasiHost implements AutoCloseable {
     }
     for (ServerSocketChannel l : listeners) {
       fds.add(new Descriptor.Listener(l));
+      grantedListeners.add(l);
     }
+  }
+
+  /**
+   * Grants the network: listeners Skiff bound for this instance (numbered after the embedder's, and
+   * closed with this host) and the outbound allow-list. Called once, right after construction.
+   */
+  public void grantNetwork(List<ServerSocketChannel> owned, OutboundPolicy policy) {
+    for (ServerSocketChannel l : owned) {
+      ownedListeners.add(l);
+      fds.add(new Descriptor.Listener(l));
+      grantedListeners.add(l);
+    }
+    this.outbound = policy;
   }
 
   private static byte[] blob(List<byte[]> items, int[] offsets) {
@@ -181,6 +201,13 @@ public final class WasiHost implements AutoCloseable {
     } catch (IOException e) {
       LOG.log(System.Logger.Level.DEBUG, "closing stderr failed", e);
     }
+    for (ServerSocketChannel l : ownedListeners) {
+      try {
+        l.close();
+      } catch (IOException e) {
+        LOG.log(System.Logger.Level.DEBUG, "closing listener failed", e);
+      }
+    }
     if (selector != null) {
       try {
         selector.close();
@@ -201,11 +228,11 @@ public final class WasiHost implements AutoCloseable {
   // ---------------------------------------------------------------- host function plumbing
 
   @FunctionalInterface
-  private interface Impl {
+  interface Impl {
     int call(long[] a) throws IOException;
   }
 
-  private HostFunction fn(String name, String params, Impl impl) {
+  HostFunction fn(String name, String params, Impl impl) {
     List<ValType> ps = new ArrayList<>();
     for (char c : params.toCharArray()) {
       ps.add(c == 'I' ? ValType.I64 : ValType.I32);
@@ -244,7 +271,7 @@ public final class WasiHost implements AutoCloseable {
     }
   }
 
-  private static int i(long v) {
+  static int i(long v) {
     return (int) v;
   }
 
@@ -310,6 +337,14 @@ public final class WasiHost implements AutoCloseable {
     f.add(fn("sock_send", "iiiii", a -> sockSend(i(a[0]), i(a[1]), i(a[2]), i(a[3]), i(a[4]))));
     f.add(fn("sock_shutdown", "ii", a -> sockShutdown(i(a[0]), i(a[1]))));
     return f.toArray(new HostFunction[0]);
+  }
+
+  /**
+   * Returns every flavour of WasmEdge's socket extension (V1 and V2 under the same names where they
+   * differ in type, and the {@code *_v2} names); the linker picks by the import's type.
+   */
+  public List<HostFunction> wasmEdgeSocketFunctions() {
+    return new WasmEdgeSockets(this).flavours();
   }
 
   // ---------------------------------------------------------------- args, environ, clocks, random
@@ -472,7 +507,8 @@ public final class WasiHost implements AutoCloseable {
 
   private int fdFdstatSetFlags(int fd, int flags) throws IOException {
     Descriptor d = fds.require(fd);
-    if (!(d instanceof Descriptor.File || d instanceof Descriptor.Socket || d instanceof Descriptor.Listener)) {
+    if (!(d instanceof Descriptor.File || d instanceof Descriptor.Socket || d instanceof Descriptor.Listener
+        || d instanceof Descriptor.Pending)) {
       return Errno.EBADF;
     }
     d.require(Rights.FD_FDSTAT_SET_FLAGS);
@@ -864,6 +900,26 @@ public final class WasiHost implements AutoCloseable {
   }
 
   private long writeSocket(Descriptor.Socket s, int iovs, int iovsLen) throws IOException {
+    if (iovsLen > 1) {
+      // Several small iovecs (an HTTP head and body, say) go out in one write, as writev(2) sends
+      // them: one write each would meet Nagle's algorithm and the peer's delayed ACK (40 ms a reply).
+      checkIovs(iovs, iovsLen);
+      long total = 0;
+      for (int k = 0; k < iovsLen; k++) {
+        total += guest.i32(iovs + 8 * k + 4) & 0xFFFFFFFFL;
+      }
+      if (total <= buffer.length) {
+        int at = 0;
+        for (int k = 0; k < iovsLen; k++) {
+          int buf = guest.i32(iovs + 8 * k);
+          int len = guest.i32(iovs + 8 * k + 4);
+          guest.check(buf, len & 0xFFFFFFFFL);
+          guest.read(buf, buffer, at, len);
+          at += len;
+        }
+        return writeSocketPiece(s, byteBuffer.clear().limit(at), -1, 0);
+      }
+    }
     return transfer(false, iovs, iovsLen, s, -1, false, WasiHost::writeSocketPiece);
   }
 
@@ -1179,7 +1235,7 @@ public final class WasiHost implements AutoCloseable {
     }
   }
 
-  private int added(Descriptor d, int fdPtr) throws IOException {
+  int added(Descriptor d, int fdPtr) throws IOException {
     int fd;
     try {
       fd = fds.add(d);
@@ -1504,10 +1560,10 @@ public final class WasiHost implements AutoCloseable {
 
   // ---------------------------------------------------------------- sock_*
 
-  private int sockAccept(int fd, int flags, int fdPtr) throws IOException {
+  int sockAccept(int fd, int flags, int fdPtr) throws IOException {
     Descriptor d = fds.require(fd);
     if (!(d instanceof Descriptor.Listener)) {
-      return d instanceof Descriptor.Socket ? Errno.EINVAL : Errno.ENOTSOCK;
+      return d instanceof Descriptor.Socket || d instanceof Descriptor.Pending ? Errno.EINVAL : Errno.ENOTSOCK;
     }
     d.require(Rights.SOCK_ACCEPT);
     if ((flags & ~Descriptor.FDFLAGS_NONBLOCK) != 0) {
@@ -1562,10 +1618,11 @@ public final class WasiHost implements AutoCloseable {
     if (d instanceof Descriptor.Socket) {
       return (Descriptor.Socket) d;
     }
-    throw Errno.fail(d instanceof Descriptor.Listener ? Errno.ENOTCONN : Errno.ENOTSOCK);
+    throw Errno.fail(d instanceof Descriptor.Listener || d instanceof Descriptor.Pending ? Errno.ENOTCONN
+        : Errno.ENOTSOCK);
   }
 
-  private int sockRecv(int fd, int iovs, int iovsLen, int riflags, int dataLenPtr, int roflagsPtr)
+  int sockRecv(int fd, int iovs, int iovsLen, int riflags, int dataLenPtr, int roflagsPtr)
       throws IOException {
     Descriptor.Socket s = socket(fd);
     s.require(Rights.FD_READ);
@@ -1582,7 +1639,7 @@ public final class WasiHost implements AutoCloseable {
     return 0;
   }
 
-  private int sockSend(int fd, int iovs, int iovsLen, int siflags, int dataLenPtr) throws IOException {
+  int sockSend(int fd, int iovs, int iovsLen, int siflags, int dataLenPtr) throws IOException {
     Descriptor.Socket s = socket(fd);
     s.require(Rights.FD_WRITE);
     if (siflags != 0) {
