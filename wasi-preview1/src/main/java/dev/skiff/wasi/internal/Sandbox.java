@@ -208,6 +208,14 @@ final class Sandbox {
         }
         Dir top = chain.peek();
         checkName(top, c);
+        if (!last) {
+          // Most components are directories: open first (O_NOFOLLOW), look only if that failed.
+          Dir child = top.openChild(c);
+          if (child != null) {
+            chain.push(child);
+            continue;
+          }
+        }
         if (!last || followFinal || trailing) {
           BasicFileAttributes a = top.lstat(c);
           if (a != null && a.isSymbolicLink()) {
@@ -234,16 +242,11 @@ final class Sandbox {
             if (!a.isDirectory()) {
               throw Errno.fail(Errno.ENOTDIR);
             }
-            Dir child = top.openChild(c);
-            if (child == null) {
-              // It changed between our look and the open (to a link, or a file): look again.
-              if (++links > MAX_LINKS) {
-                throw Errno.fail(Errno.ELOOP);
-              }
-              todo.addFirst(c);
-              continue;
+            // A directory again (it changed between the open and our look): start over with it.
+            if (++links > MAX_LINKS) {
+              throw Errno.fail(Errno.ELOOP);
             }
-            chain.push(child);
+            todo.addFirst(c);
             continue;
           }
         }
@@ -301,13 +304,28 @@ final class Sandbox {
    * led elsewhere meanwhile, and the handle's answer stands alone).
    */
   static Stat stat(Dir d, String name) throws IOException {
+    Path p = name == null ? d.host : d.host.resolve(name);
+    FileSystem fs = p.getFileSystem();
+    boolean unix = fs.supportedFileAttributeViews().contains("unix");
+    if (unix && d.atRoot && name != null) {
+      // <root>/<name> is a trusted path whose final name is not followed: one lookup is exact.
+      Map<String, Object> m = Files.readAttributes(p, "unix:mode,dev,ino,nlink,size,lastAccessTime,"
+          + "lastModifiedTime,ctime,isDirectory,isRegularFile,isSymbolicLink", NOFOLLOW);
+      int mode = (Integer) m.get("mode");
+      int type = (mode & 0170000) != 0 ? typeOfMode(mode)
+          : Boolean.TRUE.equals(m.get("isSymbolicLink")) ? Descriptor.FILETYPE_SYMBOLIC_LINK
+          : Boolean.TRUE.equals(m.get("isDirectory")) ? Descriptor.FILETYPE_DIRECTORY
+          : Boolean.TRUE.equals(m.get("isRegularFile")) ? Descriptor.FILETYPE_REGULAR_FILE
+          : Descriptor.FILETYPE_UNKNOWN;
+      return new Stat(type, num(m.get("dev")), num(m.get("ino")), num(m.get("nlink")), num(m.get("size")),
+          nanos((FileTime) m.get("lastAccessTime")), nanos((FileTime) m.get("lastModifiedTime")),
+          nanos((FileTime) m.get("ctime")));
+    }
     BasicFileAttributes a = d.lstat(name);
     if (a == null) {
       throw new NoSuchFileException(name);
     }
-    Path p = name == null ? d.host : d.host.resolve(name);
-    FileSystem fs = p.getFileSystem();
-    if (fs.supportedFileAttributeViews().contains("unix")) {
+    if (unix) {
       Map<String, Object> m;
       try {
         m = Files.readAttributes(p, "unix:mode,dev,ino,nlink,ctime,fileKey", NOFOLLOW);

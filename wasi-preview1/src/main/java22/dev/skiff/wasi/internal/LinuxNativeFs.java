@@ -176,8 +176,9 @@ final class LinuxNativeFs extends NativeFs {
       MemorySegment st = a.allocate(STATE);
       int flags = O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
       if (d.root == d) {
-        // The root itself: the embedder's trusted path.
-        fd = (int) invoke(openat, st, -100 /* AT_FDCWD */, a.allocateFrom(d.host.toString()), flags, 0);
+        // The root itself: the embedder's trusted path, which may well be reached through a link.
+        fd = (int) invoke(openat, st, -100 /* AT_FDCWD */, a.allocateFrom(d.host.toString()),
+            flags & ~O_NOFOLLOW, 0);
         if (fd < 0) {
           throw fail(st);
         }
