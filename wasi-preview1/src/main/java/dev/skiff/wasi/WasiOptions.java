@@ -365,10 +365,13 @@ public final class WasiOptions {
     }
 
     /**
-     * Grants a host directory, visible to the guest as {@code guestPath}.
+     * Grants a host directory, visible to the guest as {@code guestPath}. The guest's paths are
+     * resolved on open directory handles ({@link java.nio.file.SecureDirectoryStream}), so the file
+     * system must offer them: the default one on Linux and Jimfs do, Windows' does not, and there
+     * creating the WASI instance fails with {@link IllegalArgumentException}.
      *
      * @param guestPath the name the guest sees, such as {@code "/"}, {@code "/data"} or {@code "."}
-     * @param hostPath an existing directory on any file system
+     * @param hostPath an existing directory on a file system with secure directory streams
      * @param access what the guest may do inside
      * @return this builder
      */

@@ -33,6 +33,10 @@ enum Sandboxes {
     this.memory = memory;
   }
 
+  boolean inMemory() {
+    return inMemory;
+  }
+
   /** Returns a new empty directory that the test owns. */
   Path newRoot() throws IOException {
     if (!inMemory) {

@@ -64,4 +64,16 @@ class WasiOptionsTest {
     assertEquals(10, Output.stream(new java.io.ByteArrayOutputStream()).limitBytes(10).maxBytes());
     assertEquals(5, Output.capture(5).limitBytes(100).maxBytes());
   }
+
+  @Test
+  void aPreopenOnAFileSystemWithoutDirectoryHandlesIsRefused(@org.junit.jupiter.api.io.TempDir Path tmp)
+      throws java.io.IOException {
+    Path zip = tmp.resolve("data.zip");
+    try (java.nio.file.FileSystem fs = java.nio.file.FileSystems.newFileSystem(zip, Map.of("create", "true"))) {
+      Path dir = java.nio.file.Files.createDirectories(fs.getPath("/data"));
+      WasiOptions o = WasiOptions.builder().preopen("/data", dir, Access.READ_ONLY).build();
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> WasiPreview1.create(o));
+      assertTrue(e.getMessage().contains("SecureDirectoryStream"), e.getMessage());
+    }
+  }
 }

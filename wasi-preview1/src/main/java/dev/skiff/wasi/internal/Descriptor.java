@@ -8,7 +8,6 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 
@@ -91,14 +90,18 @@ public abstract class Descriptor {
   static final class File extends Descriptor {
     final SeekableByteChannel channel;
     final FileChannel fileChannel; // same object when positional I/O is available, else null
-    final Path path;
+    /** The directory it was opened in (this descriptor holds a reference) and its name there. */
+    final Sandbox.Dir parent;
+    final String name;
     long position;
 
-    File(SeekableByteChannel channel, Path path, long base, long inheriting) {
+    /** Takes over a reference to {@code parent}. */
+    File(SeekableByteChannel channel, Sandbox.Dir parent, String name, long base, long inheriting) {
       super(base, inheriting);
       this.channel = channel;
       this.fileChannel = channel instanceof FileChannel ? (FileChannel) channel : null;
-      this.path = path;
+      this.parent = parent;
+      this.name = name;
     }
 
     @Override
@@ -108,28 +111,37 @@ public abstract class Descriptor {
 
     @Override
     void close() throws IOException {
-      channel.close();
+      try {
+        channel.close();
+      } finally {
+        parent.release();
+      }
     }
   }
 
   /** A directory: a preopen or one the guest opened beneath it. */
   static final class Directory extends Descriptor {
     final boolean readOnly;
-    /** The host directory; resolution never leaves it. */
-    final Path host;
+    /** The open host directory (owned); resolution never leaves it. */
+    final Sandbox.Dir handle;
     final String preopenName; // null unless a preopen
     List<DirEntry> entries; // fd_readdir snapshot, refreshed at cookie 0
 
-    Directory(boolean readOnly, Path host, String preopenName, long base, long inheriting) {
+    Directory(boolean readOnly, Sandbox.Dir handle, String preopenName, long base, long inheriting) {
       super(base, inheriting);
       this.readOnly = readOnly;
-      this.host = host;
+      this.handle = handle;
       this.preopenName = preopenName;
     }
 
     @Override
     int filetype() {
       return FILETYPE_DIRECTORY;
+    }
+
+    @Override
+    void close() {
+      handle.release();
     }
 
     @Override

@@ -4,9 +4,6 @@ import java.util.Arrays;
 
 /** The guest's file descriptors: lowest free number first, bounded by a limit. */
 final class FdTable {
-  /** fd_renumber may not move a descriptor beyond this number, so the table stays small. */
-  private static final int MAX_FD_NUMBER = 1 << 16;
-
   private Descriptor[] slots = new Descriptor[16];
   private int open;
   private final int max;
@@ -58,24 +55,20 @@ final class FdTable {
     slots[fd] = d;
   }
 
-  /** Moves {@code from} to {@code to}; returns the descriptor that was at {@code to}, or null. */
+  /**
+   * Moves {@code from} over the open descriptor {@code to}; returns the one that was at {@code to}
+   * (null when they are the same). Like wasmtime, a {@code to} that is not open is EBADF and
+   * changes nothing.
+   */
   Descriptor renumber(int from, int to) {
     Descriptor d = require(from);
+    Descriptor old = require(to);
     if (from == to) {
       return null;
     }
-    if (to < 0 || to >= MAX_FD_NUMBER) {
-      throw Errno.fail(Errno.EBADF);
-    }
-    if (to >= slots.length) {
-      slots = Arrays.copyOf(slots, Math.max(slots.length * 2, Integer.highestOneBit(to) * 2));
-    }
-    Descriptor old = slots[to];
     slots[to] = d;
     slots[from] = null;
-    if (old != null) {
-      open--;
-    }
+    open--;
     return old;
   }
 

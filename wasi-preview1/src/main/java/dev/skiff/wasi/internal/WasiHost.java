@@ -22,7 +22,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileSystems;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -30,7 +30,6 @@ import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
@@ -128,15 +127,24 @@ public final class WasiHost implements AutoCloseable {
     fds.add(new Descriptor.Input(stdin, stdinOwned));
     fds.add(new Descriptor.Output(stdout));
     fds.add(new Descriptor.Output(stderr));
-    for (Preopen p : preopens) {
-      Path host = p.hostPath();
-      if (!Files.isDirectory(host)) {
-        throw new IllegalArgumentException("preopen " + p.guestPath() + ": " + host + " is not a directory");
+    try {
+      for (Preopen p : preopens) {
+        Path host = p.hostPath();
+        if (!Files.isDirectory(host)) {
+          throw new IllegalArgumentException("preopen " + p.guestPath() + ": " + host + " is not a directory");
+        }
+        boolean ro = p.access() == dev.skiff.wasi.Access.READ_ONLY;
+        long mask = ro ? ~Rights.MUTATING : ~0L;
+        fds.add(new Descriptor.Directory(ro, Sandbox.openRoot(host), p.guestPath(), Rights.DIRECTORY & mask,
+            (Rights.DIRECTORY | Rights.FILE) & mask));
       }
-      boolean ro = p.access() == dev.skiff.wasi.Access.READ_ONLY;
-      long mask = ro ? ~Rights.MUTATING : ~0L;
-      fds.add(new Descriptor.Directory(ro, host, p.guestPath(), Rights.DIRECTORY & mask,
-          (Rights.DIRECTORY | Rights.FILE) & mask));
+    } catch (IOException | RuntimeException ex) {
+      for (Descriptor d : fds.clear()) {
+        if (d instanceof Descriptor.Directory) {
+          quietly(d);
+        }
+      }
+      throw ex;
     }
     for (ServerSocketChannel l : listeners) {
       fds.add(new Descriptor.Listener(l));
@@ -547,7 +555,7 @@ public final class WasiHost implements AutoCloseable {
       long size = f.channel.size();
       Sandbox.Stat s;
       try {
-        s = Sandbox.stat(f.path, false);
+        s = Sandbox.stat(f.parent, f.name);
       } catch (IOException e) {
         // The file was renamed or unlinked since it was opened: report what the channel knows.
         s = new Sandbox.Stat(Descriptor.FILETYPE_REGULAR_FILE, 0, 0, 0, size, 0, 0, 0);
@@ -555,7 +563,7 @@ public final class WasiHost implements AutoCloseable {
       st = new Sandbox.Stat(Descriptor.FILETYPE_REGULAR_FILE, s.dev(), s.ino(), s.nlink(), size,
           s.atim(), s.mtim(), s.ctim());
     } else if (d instanceof Descriptor.Directory) {
-      st = Sandbox.stat(((Descriptor.Directory) d).host, false);
+      st = Sandbox.stat(((Descriptor.Directory) d).handle, null);
     } else {
       st = new Sandbox.Stat(d.filetype(), 0, 0, 0, 0, 0, 0, 0);
     }
@@ -594,17 +602,17 @@ public final class WasiHost implements AutoCloseable {
 
   private int fdFilestatSetTimes(int fd, long atim, long mtim, int flags) throws IOException {
     Descriptor d = fds.require(fd);
-    Path p;
-    if (d instanceof Descriptor.File) {
-      p = ((Descriptor.File) d).path;
-    } else if (d instanceof Descriptor.Directory) {
-      p = ((Descriptor.Directory) d).host;
-    } else {
+    if (!(d instanceof Descriptor.File || d instanceof Descriptor.Directory)) {
       return Errno.EBADF;
     }
     checkTimeFlags(flags);
     d.require(Rights.FD_FILESTAT_SET_TIMES);
-    setTimes(p, atim, mtim, flags, true);
+    if (d instanceof Descriptor.File) {
+      // By the name it was opened with (java.nio cannot set times on a channel): the entry there now.
+      setTimes(((Descriptor.File) d).parent, ((Descriptor.File) d).name, atim, mtim, flags);
+    } else {
+      setTimes(((Descriptor.Directory) d).handle, null, atim, mtim, flags);
+    }
     return 0;
   }
 
@@ -615,7 +623,8 @@ public final class WasiHost implements AutoCloseable {
     }
   }
 
-  private void setTimes(Path p, long atim, long mtim, int flags, boolean follow) throws IOException {
+  /** Sets the times of {@code name} in {@code dir} (of {@code dir} when null), never following a link. */
+  private void setTimes(Sandbox.Dir dir, String name, long atim, long mtim, int flags) throws IOException {
     if ((flags & 15) == 0) {
       return;
     }
@@ -623,12 +632,7 @@ public final class WasiHost implements AutoCloseable {
     long now = (flags & (FST_ATIM_NOW | FST_MTIM_NOW)) != 0 ? realtime.nanos() : 0;
     FileTime a = (flags & FST_ATIM) != 0 ? time(atim) : (flags & FST_ATIM_NOW) != 0 ? time(now) : null;
     FileTime m = (flags & FST_MTIM) != 0 ? time(mtim) : (flags & FST_MTIM_NOW) != 0 ? time(now) : null;
-    LinkOption[] opts = follow ? Sandbox.FOLLOW : Sandbox.NOFOLLOW;
-    BasicFileAttributeView view = Files.getFileAttributeView(p, BasicFileAttributeView.class, opts);
-    if (view == null) {
-      throw Errno.fail(Errno.ENOTSUP);
-    }
-    view.setTimes(m, a, null);
+    Staging.setTimes(dir, name, m, a);
   }
 
   private static FileTime time(long nanos) {
@@ -971,7 +975,7 @@ public final class WasiHost implements AutoCloseable {
       return Errno.EINVAL;
     }
     if (cookie == 0 || dir.entries == null) {
-      dir.entries = listDirectory(dir.host);
+      dir.entries = listDirectory(dir.handle);
     }
     // Cookies as in wasmtime: "." is 0 (d_next 1), ".." is 1 (d_next 2), then the entries in order.
     long used = 0;
@@ -991,29 +995,30 @@ public final class WasiHost implements AutoCloseable {
     return 0;
   }
 
-  private List<Descriptor.DirEntry> listDirectory(Path dir) throws IOException {
+  private List<Descriptor.DirEntry> listDirectory(Sandbox.Dir dir) throws IOException {
     List<Descriptor.DirEntry> out = new ArrayList<>();
-    long selfIno = Sandbox.stat(dir, false).ino();
+    long selfIno = Sandbox.stat(dir, null).ino();
     out.add(new Descriptor.DirEntry(new byte[] {'.'}, selfIno, Descriptor.FILETYPE_DIRECTORY));
     out.add(new Descriptor.DirEntry(new byte[] {'.', '.'}, selfIno, Descriptor.FILETYPE_DIRECTORY));
-    List<Path> children = new ArrayList<>();
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+    List<String> children = new ArrayList<>();
+    // A fresh stream on the handle's directory: a SecureDirectoryStream iterates only once.
+    try (DirectoryStream<Path> ds = dir.handle.newDirectoryStream(dir.name("."), Sandbox.NOFOLLOW)) {
       for (Path p : ds) {
-        children.add(p);
+        children.add(p.getFileName().toString());
       }
     }
-    children.sort((x, y) -> x.getFileName().toString().compareTo(y.getFileName().toString()));
-    for (Path p : children) {
+    children.sort(null);
+    for (String name : children) {
       long ino = 0;
       int type = Descriptor.FILETYPE_UNKNOWN;
       try {
-        Sandbox.Stat st = Sandbox.stat(p, false);
+        Sandbox.Stat st = Sandbox.stat(dir, name);
         ino = st.ino();
         type = st.filetype();
       } catch (IOException e) {
         // Removed while listing: keep the name, as readdir would have.
       }
-      out.add(new Descriptor.DirEntry(p.getFileName().toString().getBytes(StandardCharsets.UTF_8), ino, type));
+      out.add(new Descriptor.DirEntry(name.getBytes(StandardCharsets.UTF_8), ino, type));
     }
     return out;
   }
@@ -1086,66 +1091,70 @@ public final class WasiHost implements AutoCloseable {
 
   private int pathCreateDirectory(int fd, int ptr, int len) throws IOException {
     Descriptor.Directory dir = dir(fd, Rights.PATH_CREATE_DIRECTORY);
-    Sandbox.Resolved r = Sandbox.resolve(dir, path(ptr, len), false);
-    if (r.isRoot()) {
-      return Errno.EEXIST;
+    try (Sandbox.Resolved r = Sandbox.resolve(dir.handle, path(ptr, len), false)) {
+      if (r.isRoot()) {
+        return Errno.EEXIST;
+      }
+      Staging.mkdir(r.parent(), r.name());
+      return 0;
     }
-    Files.createDirectory(r.host());
-    return 0;
   }
 
   private int pathFilestatGet(int fd, int flags, int ptr, int len, int out) throws IOException {
     Descriptor.Directory dir = dir(fd, Rights.PATH_FILESTAT_GET);
-    Sandbox.Resolved r = Sandbox.resolve(dir, path(ptr, len), (flags & 1) != 0);
-    guest.check(out, 64);
-    Sandbox.Stat st = Sandbox.stat(r.host(), false);
-    if (r.trailingSlash() && st.filetype() != Descriptor.FILETYPE_DIRECTORY) {
-      return Errno.ENOTDIR;
+    try (Sandbox.Resolved r = Sandbox.resolve(dir.handle, path(ptr, len), (flags & 1) != 0)) {
+      guest.check(out, 64);
+      Sandbox.Stat st = Sandbox.stat(r.parent(), r.name());
+      if (r.trailingSlash() && st.filetype() != Descriptor.FILETYPE_DIRECTORY) {
+        return Errno.ENOTDIR;
+      }
+      writeFilestat(out, st);
+      return 0;
     }
-    writeFilestat(out, st);
-    return 0;
   }
 
   private int pathFilestatSetTimes(int fd, int flags, int ptr, int len, long atim, long mtim, int fst)
       throws IOException {
     Descriptor.Directory dir = dir(fd, Rights.PATH_FILESTAT_SET_TIMES);
     checkTimeFlags(fst);
-    Sandbox.Resolved r = Sandbox.resolve(dir, path(ptr, len), (flags & 1) != 0);
-    BasicFileAttributes a = Sandbox.lstat(r.host());
-    if (a == null) {
-      return Errno.ENOENT;
+    try (Sandbox.Resolved r = Sandbox.resolve(dir.handle, path(ptr, len), (flags & 1) != 0)) {
+      BasicFileAttributes a = r.lstat();
+      if (a == null) {
+        return Errno.ENOENT;
+      }
+      if (r.trailingSlash() && !a.isDirectory()) {
+        return Errno.ENOTDIR;
+      }
+      setTimes(r.parent(), r.name(), atim, mtim, fst);
+      return 0;
     }
-    if (r.trailingSlash() && !a.isDirectory()) {
-      return Errno.ENOTDIR;
-    }
-    setTimes(r.host(), atim, mtim, fst, false);
-    return 0;
   }
 
   private int pathLink(int oldFd, int oldFlags, int oldPtr, int oldLen, int newFd, int newPtr, int newLen)
       throws IOException {
     Descriptor.Directory from = dir(oldFd, Rights.PATH_LINK_SOURCE);
     Descriptor.Directory to = dir(newFd, Rights.PATH_LINK_TARGET);
-    Sandbox.Resolved src = Sandbox.resolve(from, path(oldPtr, oldLen), (oldFlags & 1) != 0);
-    Sandbox.Resolved dst = Sandbox.resolve(to, path(newPtr, newLen), false);
-    BasicFileAttributes a = Sandbox.lstat(src.host());
-    if (a == null) {
-      return Errno.ENOENT;
+    try (Sandbox.Resolved src = Sandbox.resolve(from.handle, path(oldPtr, oldLen), (oldFlags & 1) != 0);
+        Sandbox.Resolved dst = Sandbox.resolve(to.handle, path(newPtr, newLen), false)) {
+      BasicFileAttributes a = src.lstat();
+      if (a == null) {
+        return Errno.ENOENT;
+      }
+      if (a.isDirectory()) {
+        return Errno.EPERM; // hard links to directories are not allowed (POSIX link(2))
+      }
+      if (src.trailingSlash()) {
+        return Errno.ENOTDIR;
+      }
+      if (dst.isRoot() || dst.lstat() != null) {
+        return Errno.EEXIST;
+      }
+      if (dst.trailingSlash()) {
+        return Errno.ENOENT;
+      }
+      Staging.link(src.parent(), src.name(), dst.parent(), dst.name());
+      return 0;
     }
-    if (a.isDirectory()) {
-      return Errno.EPERM; // hard links to directories are not allowed (POSIX link(2))
-    }
-    if (src.trailingSlash()) {
-      return Errno.ENOTDIR;
-    }
-    if (dst.isRoot() || Sandbox.lstat(dst.host()) != null) {
-      return Errno.EEXIST;
-    }
-    if (dst.trailingSlash()) {
-      return Errno.ENOENT;
-    }
-    Files.createLink(dst.host(), src.host());
-    return 0;
   }
 
   private int pathOpen(int fd, int dirflags, int ptr, int len, int oflags, long base, long inheriting,
@@ -1171,67 +1180,75 @@ public final class WasiHost implements AutoCloseable {
     }
     String path = path(ptr, len);
     // O_CREAT|O_EXCL never follows a final link: POSIX says it fails with EEXIST on any link.
-    Sandbox.Resolved r = Sandbox.resolve(dir, path, (dirflags & 1) != 0 && !(creat && excl));
-    BasicFileAttributes a = Sandbox.lstat(r.host());
-    if (a != null && a.isSymbolicLink()) {
-      // The guest did not ask to follow the final link (O_NOFOLLOW semantics).
-      return creat && excl ? Errno.EEXIST : Errno.ELOOP;
-    }
-    if (a == null) {
-      if (!creat) {
-        return Errno.ENOENT;
+    try (Sandbox.Resolved r = Sandbox.resolve(dir.handle, path, (dirflags & 1) != 0 && !(creat && excl))) {
+      BasicFileAttributes a = r.lstat();
+      if (a != null && a.isSymbolicLink()) {
+        // The guest did not ask to follow the final link (O_NOFOLLOW semantics).
+        return creat && excl ? Errno.EEXIST : Errno.ELOOP;
       }
-      if (r.trailingSlash() || wantDir) {
-        return wantDir ? Errno.EINVAL : Errno.EISDIR;
-      }
-    } else {
-      if (creat && excl) {
-        return Errno.EEXIST;
-      }
-      if (a.isDirectory()) {
-        if ((base & Rights.FD_WRITE) != 0 || trunc) {
-          return Errno.EISDIR;
+      if (a == null) {
+        if (!creat) {
+          return Errno.ENOENT;
         }
-        long b = base & Rights.DIRECTORY;
-        long in = inheriting & dir.rightsInheriting;
-        return added(new Descriptor.Directory(dir.readOnly, r.host(), null, b, in), fdPtr);
+        if (r.trailingSlash() || wantDir) {
+          return wantDir ? Errno.EINVAL : Errno.EISDIR;
+        }
+      } else {
+        if (creat && excl) {
+          return Errno.EEXIST;
+        }
+        if (a.isDirectory()) {
+          if ((base & Rights.FD_WRITE) != 0 || trunc) {
+            return Errno.EISDIR;
+          }
+          Sandbox.Dir h = r.isRoot() ? r.parent().reopen() : r.parent().openChild(r.name());
+          if (h == null) {
+            return Errno.ELOOP; // swapped for a link since we looked: O_NOFOLLOW's answer
+          }
+          long b = base & Rights.DIRECTORY;
+          long in = inheriting & dir.rightsInheriting;
+          return added(new Descriptor.Directory(dir.readOnly, h, null, b, in), fdPtr);
+        }
+        if (wantDir || r.trailingSlash()) {
+          return Errno.ENOTDIR;
+        }
+        if (!a.isRegularFile()) {
+          return Errno.ENOTSUP; // devices, FIFOs and sockets inside a preopen are not served
+        }
       }
-      if (wantDir || r.trailingSlash()) {
-        return Errno.ENOTDIR;
+      if (dir.readOnly && (base & Rights.FD_DATASYNC) != 0 || dir.readOnly && (fdflags & Descriptor.FDFLAGS_APPEND) != 0) {
+        // Opening for writing where nothing may be written. The write rights themselves never
+        // arrive: wasi-libc (like Rust's std) asks for them only through the directory's inheriting
+        // rights, which here hold none; FD_DATASYNC is what both ask for exactly when writing.
+        return Errno.ENOTCAPABLE;
       }
-      if (!a.isRegularFile()) {
-        return Errno.ENOTSUP; // devices, FIFOs and sockets inside a preopen are not served
+      Set<OpenOption> opts = new java.util.HashSet<>();
+      opts.add(LinkOption.NOFOLLOW_LINKS);
+      boolean write = (base & (Rights.FD_WRITE | Rights.FD_ALLOCATE | Rights.FD_FILESTAT_SET_SIZE)) != 0;
+      boolean read = (base & Rights.FD_READ) != 0 || !write;
+      if (read) {
+        opts.add(StandardOpenOption.READ);
       }
-    }
-    Set<OpenOption> opts = new java.util.HashSet<>();
-    opts.add(LinkOption.NOFOLLOW_LINKS);
-    boolean write = (base & (Rights.FD_WRITE | Rights.FD_ALLOCATE | Rights.FD_FILESTAT_SET_SIZE)) != 0;
-    boolean read = (base & Rights.FD_READ) != 0 || !write;
-    if (read) {
-      opts.add(StandardOpenOption.READ);
-    }
-    if (write || trunc || creat) {
-      opts.add(StandardOpenOption.WRITE);
-    }
-    if (creat) {
-      opts.add(excl || a == null ? StandardOpenOption.CREATE_NEW : StandardOpenOption.CREATE);
-    }
-    if (trunc) {
-      opts.add(StandardOpenOption.TRUNCATE_EXISTING);
-    }
-    if ((fdflags & (Descriptor.FDFLAGS_SYNC | Descriptor.FDFLAGS_RSYNC)) != 0) {
-      opts.add(StandardOpenOption.SYNC);
-    } else if ((fdflags & Descriptor.FDFLAGS_DSYNC) != 0) {
-      opts.add(StandardOpenOption.DSYNC);
-    }
-    var ch = Files.newByteChannel(r.host(), opts);
-    Descriptor.File f = new Descriptor.File(ch, r.host(), base & Rights.FILE, inheriting & dir.rightsInheriting);
-    f.fdflags = fdflags;
-    try {
+      if (write || trunc || creat) {
+        opts.add(StandardOpenOption.WRITE);
+      }
+      if (creat) {
+        opts.add(excl || a == null ? StandardOpenOption.CREATE_NEW : StandardOpenOption.CREATE);
+      }
+      if (trunc) {
+        opts.add(StandardOpenOption.TRUNCATE_EXISTING);
+      }
+      if ((fdflags & (Descriptor.FDFLAGS_SYNC | Descriptor.FDFLAGS_RSYNC)) != 0) {
+        opts.add(StandardOpenOption.SYNC);
+      } else if ((fdflags & Descriptor.FDFLAGS_DSYNC) != 0) {
+        opts.add(StandardOpenOption.DSYNC);
+      }
+      // openat(2) on the parent's handle with O_NOFOLLOW: a link put there since we looked fails.
+      var ch = r.parent().handle.newByteChannel(r.parent().name(r.name()), opts);
+      Descriptor.File f = new Descriptor.File(ch, r.parent().retain(), r.name(), base & Rights.FILE,
+          inheriting & dir.rightsInheriting);
+      f.fdflags = fdflags;
       return added(f, fdPtr);
-    } catch (Errno.WasiErrnoException e) {
-      ch.close();
-      throw e;
     }
   }
 
@@ -1249,85 +1266,95 @@ public final class WasiHost implements AutoCloseable {
 
   private int pathReadlink(int fd, int ptr, int len, int buf, int bufLen, int usedPtr) throws IOException {
     Descriptor.Directory dir = dir(fd, Rights.PATH_READLINK);
-    Sandbox.Resolved r = Sandbox.resolve(dir, path(ptr, len), false);
-    BasicFileAttributes a = Sandbox.lstat(r.host());
-    if (a == null) {
-      return Errno.ENOENT;
+    try (Sandbox.Resolved r = Sandbox.resolve(dir.handle, path(ptr, len), false)) {
+      BasicFileAttributes a = r.lstat();
+      if (a == null) {
+        return Errno.ENOENT;
+      }
+      if (!a.isSymbolicLink()) {
+        return Errno.EINVAL;
+      }
+      byte[] target = Staging.readlink(r.parent(), r.name()).getBytes(StandardCharsets.UTF_8);
+      int n = (int) Math.min(target.length, bufLen & 0xFFFFFFFFL);
+      guest.check(buf, n);
+      guest.check(usedPtr, 4);
+      guest.write(buf, target, 0, n);
+      guest.i32(usedPtr, n);
+      return 0;
     }
-    if (!a.isSymbolicLink()) {
-      return Errno.EINVAL;
-    }
-    byte[] target = Files.readSymbolicLink(r.host()).toString().getBytes(StandardCharsets.UTF_8);
-    int n = (int) Math.min(target.length, bufLen & 0xFFFFFFFFL);
-    guest.check(buf, n);
-    guest.check(usedPtr, 4);
-    guest.write(buf, target, 0, n);
-    guest.i32(usedPtr, n);
-    return 0;
   }
 
   private int pathRemoveDirectory(int fd, int ptr, int len) throws IOException {
     Descriptor.Directory dir = dir(fd, Rights.PATH_REMOVE_DIRECTORY);
-    Sandbox.Resolved r = Sandbox.resolve(dir, path(ptr, len), false);
-    if (r.isRoot()) {
-      return Errno.EBUSY; // the directory the guest resolved from (wasmtime: cannot remove it)
+    try (Sandbox.Resolved r = Sandbox.resolve(dir.handle, path(ptr, len), false)) {
+      if (r.isRoot()) {
+        return Errno.EBUSY; // the directory the guest resolved from (wasmtime: cannot remove it)
+      }
+      BasicFileAttributes a = r.lstat();
+      if (a == null) {
+        return Errno.ENOENT;
+      }
+      if (!a.isDirectory()) {
+        return Errno.ENOTDIR;
+      }
+      r.parent().handle.deleteDirectory(r.parent().name(r.name()));
+      return 0;
     }
-    BasicFileAttributes a = Sandbox.lstat(r.host());
-    if (a == null) {
-      return Errno.ENOENT;
-    }
-    if (!a.isDirectory()) {
-      return Errno.ENOTDIR;
-    }
-    Files.delete(r.host());
-    return 0;
   }
 
   private int pathRename(int fd, int oldPtr, int oldLen, int newFd, int newPtr, int newLen) throws IOException {
     Descriptor.Directory from = dir(fd, Rights.PATH_RENAME_SOURCE);
     Descriptor.Directory to = dir(newFd, Rights.PATH_RENAME_TARGET);
-    Sandbox.Resolved src = Sandbox.resolve(from, path(oldPtr, oldLen), false);
-    Sandbox.Resolved dst = Sandbox.resolve(to, path(newPtr, newLen), false);
-    if (src.isRoot() || dst.isRoot()) {
-      return Errno.EBUSY;
-    }
-    BasicFileAttributes sa = Sandbox.lstat(src.host());
-    if (sa == null) {
-      return Errno.ENOENT;
-    }
-    boolean srcDir = sa.isDirectory();
-    if (!srcDir && (src.trailingSlash() || dst.trailingSlash())) {
-      return Errno.ENOTDIR;
-    }
-    BasicFileAttributes da = Sandbox.lstat(dst.host());
-    if (src.host().equals(dst.host())) {
-      return 0;
-    }
-    if (srcDir && dst.host().startsWith(src.host())) {
-      return Errno.EINVAL; // into its own subtree
-    }
-    if (da != null) {
-      if (srcDir && !da.isDirectory()) {
+    try (Sandbox.Resolved src = Sandbox.resolve(from.handle, path(oldPtr, oldLen), false);
+        Sandbox.Resolved dst = Sandbox.resolve(to.handle, path(newPtr, newLen), false)) {
+      if (src.isRoot() || dst.isRoot()) {
+        return Errno.EBUSY;
+      }
+      BasicFileAttributes sa = src.lstat();
+      if (sa == null) {
+        return Errno.ENOENT;
+      }
+      boolean srcDir = sa.isDirectory();
+      if (!srcDir && (src.trailingSlash() || dst.trailingSlash())) {
         return Errno.ENOTDIR;
       }
-      if (!srcDir && da.isDirectory()) {
-        return Errno.EISDIR;
+      BasicFileAttributes da = dst.lstat();
+      if (da != null && java.util.Objects.equals(sa.fileKey(), da.fileKey()) && sa.fileKey() != null) {
+        return 0; // the same file (or hard links to it): rename(2) does nothing
       }
-      if (da.isDirectory()) {
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dst.host())) {
-          if (ds.iterator().hasNext()) {
-            return Errno.ENOTEMPTY;
+      if (srcDir && dst.host().startsWith(src.host())) {
+        return Errno.EINVAL; // into its own subtree
+      }
+      if (da != null) {
+        if (srcDir && !da.isDirectory()) {
+          return Errno.ENOTDIR;
+        }
+        if (!srcDir && da.isDirectory()) {
+          return Errno.EISDIR;
+        }
+        if (da.isDirectory()) {
+          Sandbox.Dir d = dst.parent().openChild(dst.name());
+          if (d != null) {
+            try (DirectoryStream<Path> ds = d.handle.newDirectoryStream(d.name("."), Sandbox.NOFOLLOW)) {
+              if (ds.iterator().hasNext()) {
+                return Errno.ENOTEMPTY;
+              }
+            } finally {
+              d.release();
+            }
           }
         }
       }
+      if (src.parent().host.getFileSystem() != FileSystems.getDefault()) {
+        // Jimfs's handle moves the target of a link rather than the link: move by path there (an
+        // in-memory file system only this JVM can change).
+        Files.move(src.host(), dst.host(), StandardCopyOption.REPLACE_EXISTING);
+        return 0;
+      }
+      // renameat(2) between the two handles: replaces a file or an empty directory atomically.
+      src.parent().handle.move(src.parent().name(src.name()), dst.parent().handle, dst.parent().name(dst.name()));
+      return 0;
     }
-    try {
-      // rename(2) on the default file system: replaces a file or an empty directory atomically.
-      Files.move(src.host(), dst.host(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (AtomicMoveNotSupportedException e) {
-      Files.move(src.host(), dst.host(), StandardCopyOption.REPLACE_EXISTING);
-    }
-    return 0;
   }
 
   private int pathSymlink(int oldPtr, int oldLen, int fd, int newPtr, int newLen) throws IOException {
@@ -1340,35 +1367,37 @@ public final class WasiHost implements AutoCloseable {
       // An absolute target could never be followed inside the sandbox; cap-std refuses it too.
       return Errno.EPERM;
     }
-    Sandbox.Resolved r = Sandbox.resolve(dir, path(newPtr, newLen), false);
-    if (r.isRoot() || Sandbox.lstat(r.host()) != null) {
-      return Errno.EEXIST;
+    try (Sandbox.Resolved r = Sandbox.resolve(dir.handle, path(newPtr, newLen), false)) {
+      if (r.isRoot() || r.lstat() != null) {
+        return Errno.EEXIST;
+      }
+      if (r.trailingSlash()) {
+        return Errno.ENOENT;
+      }
+      Staging.symlink(r.parent(), r.name(), target);
+      return 0;
     }
-    if (r.trailingSlash()) {
-      return Errno.ENOENT;
-    }
-    Files.createSymbolicLink(r.host(), r.host().getFileSystem().getPath(target));
-    return 0;
   }
 
   private int pathUnlinkFile(int fd, int ptr, int len) throws IOException {
     Descriptor.Directory dir = dir(fd, Rights.PATH_UNLINK_FILE);
-    Sandbox.Resolved r = Sandbox.resolve(dir, path(ptr, len), false);
-    if (r.isRoot()) {
-      return Errno.EISDIR;
+    try (Sandbox.Resolved r = Sandbox.resolve(dir.handle, path(ptr, len), false)) {
+      if (r.isRoot()) {
+        return Errno.EISDIR;
+      }
+      BasicFileAttributes a = r.lstat();
+      if (a == null) {
+        return Errno.ENOENT;
+      }
+      if (a.isDirectory()) {
+        return Errno.EISDIR;
+      }
+      if (r.trailingSlash()) {
+        return Errno.ENOTDIR;
+      }
+      r.parent().handle.deleteFile(r.parent().name(r.name()));
+      return 0;
     }
-    BasicFileAttributes a = Sandbox.lstat(r.host());
-    if (a == null) {
-      return Errno.ENOENT;
-    }
-    if (a.isDirectory()) {
-      return Errno.EISDIR;
-    }
-    if (r.trailingSlash()) {
-      return Errno.ENOTDIR;
-    }
-    Files.delete(r.host());
-    return 0;
   }
 
   // ---------------------------------------------------------------- poll_oneoff
