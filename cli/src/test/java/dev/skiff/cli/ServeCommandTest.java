@@ -38,7 +38,7 @@ class ServeCommandTest {
     StringWriter err = new StringWriter();
     AtomicInteger code = new AtomicInteger(-1);
     Thread serve = new Thread(() -> code.set(Main.execute(new String[] {"serve", "--store=" + store,
-        "--insecure", registry.host(), "--listen", "127.0.0.1:0", "--dir", data + ":/data",
+        "--insecure", registry.host(), "--listen", "127.0.0.1:0", "--grace", "1s", "--dir", data + ":/data",
         "/api/echo=" + registry.host() + "/web/echo:1", "/static/...=" + registry.host() + "/web/files:1"},
         new PrintWriter(out, true), new PrintWriter(err, true))));
     serve.start();
