@@ -2,14 +2,10 @@ package dev.skiff;
 
 import com.dylibso.chicory.runtime.ExportFunction;
 import com.dylibso.chicory.runtime.ImportFunction;
-import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
-import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.Export;
-import com.dylibso.chicory.wasm.types.MemoryLimits;
 import dev.skiff.internal.Guest;
 import dev.skiff.internal.GuestThreads;
-import dev.skiff.internal.Linker;
 import dev.skiff.internal.LoadedModule;
 import dev.skiff.internal.Modules;
 import dev.skiff.oci.ImageConfig;
@@ -288,13 +284,13 @@ public final class Runner {
           + Modules.exports(loaded.module()).stream().map(Export::name).collect(Collectors.toList()));
     }
     long start = System.nanoTime();
+    RunSpec spec = spec();
     Duration timeout = limits.timeout().orElse(null);
     return threads.call(() -> {
       WasiPreview1 wasi = null;
       try {
-        Instance instance;
-        wasi = createWasi();
-        instance = newInstance(wasi);
+        wasi = spec.createWasi();
+        Instance instance = spec.newInstance(wasi);
         ExportFunction main = instance.export("_start");
         int exitCode = 0;
         try {
@@ -325,11 +321,12 @@ public final class Runner {
    */
   public WasmInstance instantiate() {
     markUsed();
+    RunSpec spec = spec();
     Duration timeout = limits.timeout().orElse(null);
     return threads.call(() -> {
-      WasiPreview1 wasi = createWasi();
+      WasiPreview1 wasi = spec.createWasi();
       try {
-        Instance instance = newInstance(wasi);
+        Instance instance = spec.newInstance(wasi);
         if (Modules.exportsFunction(loaded.module(), "_initialize")) {
           try {
             instance.export("_initialize").apply();
@@ -354,10 +351,11 @@ public final class Runner {
     used = true;
   }
 
-  private WasiPreview1 createWasi() {
-    if (!Linker.importsWasi(loaded.module())) {
-      return null;
-    }
+  /**
+   * Freezes this configuration (argv, environment and preopens resolved against the image) so that it
+   * can start any number of instances; what {@link WasmHandler} builds on.
+   */
+  RunSpec spec() {
     ImageConfig config = artifact.imageConfig();
     List<String> argv = new ArrayList<>();
     List<String> entrypoint = config.entrypoint();
@@ -380,72 +378,23 @@ public final class Runner {
       }
     }
     environment.putAll(env);
-    WasiOptions.Builder options = WasiOptions.builder()
-        .args(argv)
-        .env(environment)
-        .stdin(stdin)
-        .stdout(stdout)
-        .stderr(stderr);
+    List<Preopen> all = new ArrayList<>();
     if (imageRoot) {
-      artifact.rootfs().ifPresent(root -> options.preopen("/", root, Access.READ_ONLY));
+      artifact.rootfs().ifPresent(root -> all.add(new Preopen("/", root, Access.READ_ONLY)));
     }
-    for (Preopen p : preopens) {
-      options.preopen(p.guestPath(), p.hostPath(), p.access());
-    }
-    network.forEach(n -> n.accept(options));
-    wasiCustomizer.accept(options);
-    return WasiPreview1.create(options.build());
+    all.addAll(preopens);
+    return new RunSpec(artifact, loaded, threads, engine, limits, argv, environment, stdin, stdout, stderr,
+        all, hostFunctions, withNetwork());
   }
 
-  private Instance newInstance(WasiPreview1 wasi) {
-    WasmModule module = loaded.module();
-    List<ImportFunction> functions = new ArrayList<>(hostFunctions);
-    if (wasi != null) {
-      // the caller's functions win over WASI's for the same name
-      for (ImportFunction f : wasi.toHostFunctions(module)) {
-        boolean overridden = hostFunctions.stream()
-            .anyMatch(h -> h.module().equals(f.module()) && h.name().equals(f.name()));
-        if (!overridden) {
-          functions.add(f);
-        }
-      }
-    }
-    Linker.checkImports(module, functions);
-    Instance.Builder builder = Instance.builder(module)
-        .withImportValues(ImportValues.builder().withFunctions(functions).build())
-        // WASI's memory lets fd_read and fd_write move bytes without a copy through a host buffer.
-        .withMemoryFactory(WasiPreview1::memory)
-        .withStart(false);
-    memoryLimits(module).ifPresent(builder::withMemoryLimits);
-    var factory = loaded.machineFactory(engine);
-    if (factory != null) {
-      builder.withMachineFactory(factory);
-    }
-    try {
-      return builder.build();
-    } catch (RuntimeException | StackOverflowError e) {
-      throw Guest.translate(e, "instantiation of " + artifact.source(), loaded.module());
-    }
-  }
-
-  /**
-   * Chicory's withMemoryLimits replaces the module's declared limits, so the effective maximum is
-   * computed here: the lower of the module's maximum and the caller's cap.
-   */
-  private java.util.Optional<MemoryLimits> memoryLimits(WasmModule module) {
-    if (limits.maxMemoryBytes().isEmpty() || module.memorySection().isEmpty()
-        || module.memorySection().get().memoryCount() == 0) {
-      return java.util.Optional.empty();
-    }
-    MemoryLimits declared = module.memorySection().get().getMemory(0).limits();
-    int capPages = (int) Math.min(MemoryLimits.MAX_PAGES, limits.maxMemoryBytes().get() / 65536);
-    if (declared.initialPages() > capPages) {
-      throw new LimitExceededException("The module needs " + declared.initialPages()
-          + " pages (" + declared.initialPages() * 64L + " KiB) of memory at start, above the cap of "
-          + capPages + " pages (" + limits.maxMemoryBytes().get() + " bytes); raise Limits.maxMemory.");
-    }
-    int max = Math.min(declared.maximumPages(), capPages);
-    return java.util.Optional.of(new MemoryLimits(declared.initialPages(), max, declared.shared()));
+  /** The network grants first, then the caller's customiser, which may refine them. */
+  private Consumer<WasiOptions.Builder> withNetwork() {
+    List<Consumer<WasiOptions.Builder>> grants = List.copyOf(network);
+    Consumer<WasiOptions.Builder> customizer = wasiCustomizer;
+    return options -> {
+      grants.forEach(g -> g.accept(options));
+      customizer.accept(options);
+    };
   }
 
 }

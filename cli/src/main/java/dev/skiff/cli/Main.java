@@ -25,7 +25,7 @@ import picocli.CommandLine.Option;
 @Command(name = "skiff", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "Run OCI-packaged WebAssembly on the JVM, sandboxed.",
     subcommands = {RunCommand.class, PullCommand.class, InspectCommand.class, PushCommand.class,
-        CacheCommand.class})
+        CacheCommand.class, ServeCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -54,7 +54,7 @@ public final class Main implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "Missing a command: run, pull, inspect, push or cache");
+    throw new CommandLine.ParameterException(spec.commandLine(), "Missing a command: run, pull, inspect, push, cache or serve");
   }
 
   /** Options every command that touches the store or a registry shares. */

@@ -1,0 +1,187 @@
+package dev.skiff.cli;
+
+import dev.skiff.Limits;
+import dev.skiff.Skiff;
+import dev.skiff.WasmArtifact;
+import dev.skiff.WasmHandler;
+import dev.skiff.http.jdk.SkiffHttpServer;
+import dev.skiff.wasi.Access;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code skiff serve [--listen HOST:PORT] ROUTE=REF...}: CGI handlers over HTTP, one instance per request. */
+@Command(name = "serve", description = "Serve WASI command modules over HTTP by route, a fresh instance per "
+    + "request (CGI: request in the environment and on stdin, response on stdout). GET /healthz answers ok; "
+    + "SIGTERM lets requests in flight finish.")
+final class ServeCommand implements Callable<Integer> {
+  @Mixin Main.CommonOptions common = new Main.CommonOptions();
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Parameters(paramLabel = "ROUTE=REF", arity = "1..*",
+      description = "A path prefix and the module that serves it, e.g. /api/hello=registry/web/hello:1.0; "
+          + "a trailing /... is allowed (/static/...=REF); / serves everything no other route takes.")
+  List<String> routes = new ArrayList<>();
+
+  @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:8080",
+      description = "Address to listen on (port 0: any free one). Default: ${DEFAULT-VALUE}.")
+  String listen;
+
+  @Option(names = "--env", paramLabel = "K=V", description = "Environment variable for every handler (repeatable).")
+  List<String> env = new ArrayList<>();
+
+  @Option(names = "--dir", paramLabel = "HOST:GUEST", description = "Preopen a host folder read-only for every handler (repeatable).")
+  List<String> dirs = new ArrayList<>();
+
+  @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "10s",
+      description = "Per-request limit (504 past it). Default: ${DEFAULT-VALUE}.")
+  String timeout;
+
+  @Option(names = "--max-memory", paramLabel = "SIZE", defaultValue = "64m",
+      description = "Per-request linear memory cap. Default: ${DEFAULT-VALUE}.")
+  String maxMemory;
+
+  @Option(names = "--max-body", paramLabel = "SIZE", defaultValue = "1m",
+      description = "Largest request body (413 past it). Default: ${DEFAULT-VALUE}.")
+  String maxBody;
+
+  @Option(names = "--max-response", paramLabel = "SIZE", defaultValue = "8m",
+      description = "Largest response a handler may write (502 past it). Default: ${DEFAULT-VALUE}.")
+  String maxResponse;
+
+  @Option(names = "--workers", paramLabel = "N", description = "Requests at once (default: 2 x processors).")
+  Integer workers;
+
+  @Option(names = "--queue", paramLabel = "N", defaultValue = "64",
+      description = "Requests waiting for a worker before 503. Default: ${DEFAULT-VALUE}.")
+  int queue;
+
+  @Option(names = "--grace", paramLabel = "DURATION", defaultValue = "10s",
+      description = "How long a stop waits for requests in flight. Default: ${DEFAULT-VALUE}.")
+  String grace;
+
+  @Option(names = "--no-access-log", description = "Do not print a line per request on stdout.")
+  boolean noAccessLog;
+
+  /** Set once serving; counted down to stop (by SIGTERM's shutdown hook, or a test's interrupt). */
+  private final CountDownLatch stopped = new CountDownLatch(1);
+
+  @Override
+  public Integer call() throws InterruptedException {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    // The JDK server has no deadline for reading request headers unless this is set (seconds).
+    if (System.getProperty("sun.net.httpserver.maxReqTime") == null) {
+      System.setProperty("sun.net.httpserver.maxReqTime", "30");
+    }
+    // Without TCP_NODELAY, JDK 17's server waits on delayed ACKs: about 40 ms a keep-alive request.
+    if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+      System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+    Duration graceful = RunCommand.parseDuration(grace);
+    Limits limits = Limits.builder().timeout(RunCommand.parseDuration(timeout))
+        .maxMemory(RunCommand.parseSize(maxMemory)).build();
+    try (Skiff skiff = common.builder().build()) {
+      SkiffHttpServer.Builder server = SkiffHttpServer.builder().listen(address()).queue(queue);
+      if (workers != null) {
+        server.workers(workers);
+      }
+      if (!noAccessLog) {
+        server.accessLog(line -> {
+          synchronized (out) {
+            out.println(line);
+            out.flush();
+          }
+        });
+      }
+      for (String route : routes) {
+        server.handler(handler(skiff, route, limits, err));
+      }
+      SkiffHttpServer running = server.build().start();
+      Thread hook = new Thread(() -> {
+        running.stop(graceful);
+        stopped.countDown();
+      }, "skiff-serve-stop");
+      Runtime.getRuntime().addShutdownHook(hook);
+      out.println("skiff serve: listening on http://" + running.address().getHostString() + ":"
+          + running.address().getPort() + " (" + routes.size() + " route" + (routes.size() == 1 ? "" : "s") + ")");
+      out.flush();
+      try {
+        stopped.await();
+      } catch (InterruptedException e) {
+        Runtime.getRuntime().removeShutdownHook(hook);
+        running.stop(graceful);
+      }
+      return 0;
+    }
+  }
+
+  /** Pulls, links and compiles a route's module now, so that a bad route fails at start-up. */
+  private WasmHandler handler(Skiff skiff, String route, Limits limits, PrintWriter err) {
+    int eq = route.indexOf('=');
+    if (eq <= 0 || eq == route.length() - 1) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "A route is ROUTE=REF, got '" + route + "'");
+    }
+    String prefix = route.substring(0, eq);
+    String ref = route.substring(eq + 1);
+    if (prefix.endsWith("/...")) {
+      prefix = prefix.substring(0, prefix.length() - 4);
+    }
+    if (prefix.endsWith("/")) {
+      prefix = prefix.substring(0, prefix.length() - 1);
+    }
+    try {
+      WasmArtifact artifact = skiff.pull(ref);
+      artifact.compile();
+      String routePrefix = prefix;
+      return WasmHandler.builder(artifact).route(prefix)
+          .maxRequestBytes(RunCommand.parseSize(maxBody))
+          .maxResponseBytes((int) Math.min(Integer.MAX_VALUE - 8, RunCommand.parseSize(maxResponse)))
+          .configure(r -> {
+            r.limits(limits);
+            for (String kv : env) {
+              int i = kv.indexOf('=');
+              if (i <= 0) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--env needs K=V, got '" + kv + "'");
+              }
+              r.env(kv.substring(0, i), kv.substring(i + 1));
+            }
+            for (String d : dirs) {
+              int i = d.lastIndexOf(':');
+              if (i <= 0 || i == d.length() - 1) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--dir needs HOST:GUEST, got '" + d + "'");
+              }
+              r.preopen(d.substring(i + 1), Path.of(d.substring(0, i)), Access.READ_ONLY);
+            }
+          })
+          .build();
+    } catch (RuntimeException e) {
+      err.println("skiff serve: route " + (prefix.isEmpty() ? "/" : prefix) + " cannot be served from " + ref);
+      err.flush();
+      throw e;
+    }
+  }
+
+  private InetSocketAddress address() {
+    int colon = listen.lastIndexOf(':');
+    try {
+      String host = colon > 0 ? listen.substring(0, colon) : "127.0.0.1";
+      if (host.startsWith("[") && host.endsWith("]")) {
+        host = host.substring(1, host.length() - 1);
+      }
+      return new InetSocketAddress(host, Integer.parseInt(listen.substring(colon + 1)));
+    } catch (RuntimeException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--listen needs HOST:PORT, got '" + listen + "'");
+    }
+  }
+}

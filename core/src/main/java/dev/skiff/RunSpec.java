@@ -1,0 +1,155 @@
+package dev.skiff;
+
+import com.dylibso.chicory.runtime.ImportFunction;
+import com.dylibso.chicory.runtime.ImportValues;
+import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.wasm.WasmModule;
+import com.dylibso.chicory.wasm.types.MemoryLimits;
+import dev.skiff.internal.Guest;
+import dev.skiff.internal.GuestThreads;
+import dev.skiff.internal.Linker;
+import dev.skiff.internal.LoadedModule;
+import dev.skiff.wasi.Output;
+import dev.skiff.wasi.Preopen;
+import dev.skiff.wasi.Stdin;
+import dev.skiff.wasi.WasiOptions;
+import dev.skiff.wasi.WasiPreview1;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+
+/**
+ * What a {@link Runner} was configured with, frozen and resolved once (argv, environment, preopens,
+ * memory limits), so that one configuration can start many instances: {@link Runner} starts one, a
+ * {@link WasmHandler} one per request. Immutable; thread-safe as long as the caller's WASI customizer is.
+ */
+final class RunSpec {
+  final WasmArtifact artifact;
+  final LoadedModule loaded;
+  final GuestThreads threads;
+  final Engine engine;
+  final Limits limits;
+  private final boolean wasi;
+  private final List<String> argv;
+  private final Map<String, String> environment;
+  private final Stdin stdin;
+  private final Output stdout;
+  private final Output stderr;
+  private final List<Preopen> preopens;
+  private final List<ImportFunction> hostFunctions;
+  private final Consumer<WasiOptions.Builder> wasiCustomizer;
+  private final Optional<MemoryLimits> memoryLimits;
+  private final Set<String> hostFunctionNames;
+  private volatile boolean linked;
+
+  RunSpec(WasmArtifact artifact, LoadedModule loaded, GuestThreads threads, Engine engine, Limits limits,
+      List<String> argv, Map<String, String> environment, Stdin stdin, Output stdout, Output stderr,
+      List<Preopen> preopens, List<ImportFunction> hostFunctions, Consumer<WasiOptions.Builder> wasiCustomizer) {
+    this.artifact = artifact;
+    this.loaded = loaded;
+    this.threads = threads;
+    this.engine = engine;
+    this.limits = limits;
+    this.wasi = Linker.importsWasi(loaded.module());
+    this.argv = List.copyOf(argv);
+    this.environment = new LinkedHashMap<>(environment);
+    this.stdin = stdin;
+    this.stdout = stdout;
+    this.stderr = stderr;
+    this.preopens = List.copyOf(preopens);
+    this.hostFunctions = List.copyOf(hostFunctions);
+    this.hostFunctionNames = hostFunctions.stream().map(f -> f.module() + "\u0000" + f.name())
+        .collect(Collectors.toSet());
+    this.wasiCustomizer = wasiCustomizer;
+    this.memoryLimits = memoryLimits(loaded.module(), limits);
+  }
+
+  WasmModule module() {
+    return loaded.module();
+  }
+
+  /** A WASI world with the configured streams, or null when the module imports no WASI. */
+  WasiPreview1 createWasi() {
+    return createWasi(Map.of(), stdin, stdout, stderr);
+  }
+
+  /**
+   * A WASI world with these streams and {@code extraEnv} over the configured environment, or null when
+   * the module imports no WASI.
+   */
+  WasiPreview1 createWasi(Map<String, String> extraEnv, Stdin in, Output out, Output err) {
+    if (!wasi) {
+      return null;
+    }
+    Map<String, String> env = environment;
+    if (!extraEnv.isEmpty()) {
+      env = new LinkedHashMap<>(environment);
+      env.putAll(extraEnv);
+    }
+    WasiOptions.Builder options = WasiOptions.builder().args(argv).env(env).stdin(in).stdout(out).stderr(err);
+    for (Preopen p : preopens) {
+      options.preopen(p.guestPath(), p.hostPath(), p.access());
+    }
+    wasiCustomizer.accept(options);
+    return WasiPreview1.create(options.build());
+  }
+
+  /** A new instance linked to {@code wasi} (may be null) and the caller's host functions; not started. */
+  Instance newInstance(WasiPreview1 wasi) {
+    WasmModule module = loaded.module();
+    List<ImportFunction> functions = new ArrayList<>(hostFunctions);
+    if (wasi != null) {
+      // the caller's functions win over WASI's for the same name
+      for (ImportFunction f : wasi.toHostFunctions(module)) {
+        if (!hostFunctionNames.contains(f.module() + "\u0000" + f.name())) {
+          functions.add(f);
+        }
+      }
+    }
+    if (!linked) {
+      // the same names every time: once they link, they always will
+      Linker.checkImports(module, functions);
+      linked = true;
+    }
+    Instance.Builder builder = Instance.builder(module)
+        .withImportValues(ImportValues.builder().withFunctions(functions).build())
+        // WASI's memory lets fd_read and fd_write move bytes without a copy through a host buffer.
+        .withMemoryFactory(WasiPreview1::memory)
+        .withStart(false);
+    memoryLimits.ifPresent(builder::withMemoryLimits);
+    var factory = loaded.machineFactory(engine);
+    if (factory != null) {
+      builder.withMachineFactory(factory);
+    }
+    try {
+      return builder.build();
+    } catch (RuntimeException | StackOverflowError e) {
+      throw Guest.translate(e, "instantiation of " + artifact.source(), loaded.module());
+    }
+  }
+
+  /**
+   * Chicory's withMemoryLimits replaces the module's declared limits, so the effective maximum is
+   * computed here: the lower of the module's maximum and the caller's cap.
+   */
+  private static Optional<MemoryLimits> memoryLimits(WasmModule module, Limits limits) {
+    if (limits.maxMemoryBytes().isEmpty() || module.memorySection().isEmpty()
+        || module.memorySection().get().memoryCount() == 0) {
+      return Optional.empty();
+    }
+    MemoryLimits declared = module.memorySection().get().getMemory(0).limits();
+    int capPages = (int) Math.min(MemoryLimits.MAX_PAGES, limits.maxMemoryBytes().get() / 65536);
+    if (declared.initialPages() > capPages) {
+      throw new LimitExceededException("The module needs " + declared.initialPages()
+          + " pages (" + declared.initialPages() * 64L + " KiB) of memory at start, above the cap of "
+          + capPages + " pages (" + limits.maxMemoryBytes().get() + " bytes); raise Limits.maxMemory.");
+    }
+    int max = Math.min(declared.maximumPages(), capPages);
+    return Optional.of(new MemoryLimits(declared.initialPages(), max, declared.shared()));
+  }
+}
