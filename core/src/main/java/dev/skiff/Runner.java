@@ -360,7 +360,8 @@ public final class Runner {
   }
 
   private Instance newInstance(WasiPreview1 wasi) {
-    WasmModule module = loaded.module();
+    LoadedModule.Plan plan = loaded.plan(engine);
+    WasmModule module = plan.module();
     List<ImportFunction> functions = new ArrayList<>(hostFunctions);
     if (wasi != null) {
       // the caller's functions win over WASI's for the same name
@@ -379,9 +380,8 @@ public final class Runner {
         .withMemoryFactory(WasiPreview1::memory)
         .withStart(false);
     memoryLimits(module).ifPresent(builder::withMemoryLimits);
-    var factory = loaded.machineFactory(engine);
-    if (factory != null) {
-      builder.withMachineFactory(factory);
+    if (plan.factory() != null) {
+      builder.withMachineFactory(plan.factory());
     }
     try {
       return builder.build();

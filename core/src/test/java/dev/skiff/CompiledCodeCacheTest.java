@@ -97,7 +97,7 @@ class CompiledCodeCacheTest {
   void aClosedCacheWritesNothingSoALateBackgroundCompileLeavesTheStoreAlone() throws Exception {
     CompiledCodeCache cache = new CompiledCodeCache(store, "ns");
     cache.close();
-    cache.putIfAbsent("sha256:0123", new byte[] {1, 2, 3});
+    cache.store("sha256:" + "0".repeat(64), new CompiledCodeCache.Entry(java.util.Map.of(), "M", new byte[0], java.util.Set.of()));
     assertFalse(Files.exists(store.resolve("compiled")));
   }
 
