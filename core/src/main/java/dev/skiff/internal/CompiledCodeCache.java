@@ -25,7 +25,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import java.util.zip.Deflater;
+import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
@@ -180,7 +180,6 @@ public final class CompiledCodeCache implements AutoCloseable {
     Path tmp = Files.createTempFile(dir, hex(digest) + ".jar.tmp-", "");
     try {
       try (OutputStream os = Files.newOutputStream(tmp); ZipOutputStream zip = new ZipOutputStream(os)) {
-        zip.setLevel(Deflater.BEST_SPEED);
         Properties props = new Properties();
         props.setProperty("digest", digest);
         props.setProperty("namespace", namespace);
@@ -206,9 +205,15 @@ public final class CompiledCodeCache implements AutoCloseable {
     }
   }
 
+  /** Entries are stored uncompressed: inflating 40 MB of classes took seconds of a cached run; CRCs stay. */
   private static void put(ZipOutputStream zip, String name, byte[] bytes) throws IOException {
     ZipEntry e = new ZipEntry(name);
     e.setTime(0);
+    e.setMethod(ZipEntry.STORED);
+    e.setSize(bytes.length);
+    CRC32 crc = new CRC32();
+    crc.update(bytes);
+    e.setCrc(crc.getValue());
     zip.putNextEntry(e);
     zip.write(bytes);
     zip.closeEntry();
