@@ -158,7 +158,8 @@ public final class Main implements Runnable {
     @Override
     public String[] getVersion() {
       String v = Main.class.getPackage().getImplementationVersion();
-      return new String[] {"skiff " + (v == null ? "dev" : v)};
+      return new String[] {"skiff " + (v == null ? "dev" : v),
+          "Java " + Runtime.version() + " (" + System.getProperty("java.home") + ")"};
     }
   }
 }
