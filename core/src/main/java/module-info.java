@@ -10,4 +10,6 @@ module dev.skiff.core {
   requires com.dylibso.chicory.compiler;
 
   exports dev.skiff;
+  // the command's detached background compile reads the compiled-code cache's state directly
+  exports dev.skiff.internal to dev.skiff.cli;
 }

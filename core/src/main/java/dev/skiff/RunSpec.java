@@ -101,7 +101,9 @@ final class RunSpec {
 
   /** A new instance linked to {@code wasi} (may be null) and the caller's host functions; not started. */
   Instance newInstance(WasiPreview1 wasi) {
-    WasmModule module = loaded.module();
+    // per instance: a compile that finished in the background is picked up by the next request
+    LoadedModule.Plan plan = loaded.plan(engine);
+    WasmModule module = plan.module();
     List<ImportFunction> functions = new ArrayList<>(hostFunctions);
     if (wasi != null) {
       // the caller's functions win over WASI's for the same name
@@ -122,9 +124,8 @@ final class RunSpec {
         .withMemoryFactory(WasiPreview1::memory)
         .withStart(false);
     memoryLimits.ifPresent(builder::withMemoryLimits);
-    var factory = loaded.machineFactory(engine);
-    if (factory != null) {
-      builder.withMachineFactory(factory);
+    if (plan.factory() != null) {
+      builder.withMachineFactory(plan.factory());
     }
     try {
       return builder.build();

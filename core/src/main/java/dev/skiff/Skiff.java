@@ -2,8 +2,6 @@ package dev.skiff;
 
 import com.dylibso.chicory.wasm.ChicoryException;
 import com.dylibso.chicory.wasm.MalformedException;
-import com.dylibso.chicory.wasm.Parser;
-import com.dylibso.chicory.wasm.WasmModule;
 import dev.skiff.internal.CompiledCodeCache;
 import dev.skiff.internal.GuestThreads;
 import dev.skiff.internal.LoadedModule;
@@ -15,8 +13,6 @@ import dev.skiff.oci.PullListener;
 import dev.skiff.oci.PullPolicy;
 import dev.skiff.oci.PulledModule;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,6 +40,7 @@ public final class Skiff implements AutoCloseable {
 
   private final OciClient oci;
   private final Engine engine;
+  private final boolean backgroundCompile;
   private final CompiledCodeCache diskCache;
   private final GuestThreads threads = new GuestThreads();
   private final ExecutorService compilerThread;
@@ -61,6 +58,7 @@ public final class Skiff implements AutoCloseable {
     OciClient.Builder ociBuilder = b.oci;
     this.oci = ociBuilder.build();
     this.engine = b.engine;
+    this.backgroundCompile = b.backgroundCompile;
     this.diskCache = b.compiledCodeCache
         ? new CompiledCodeCache(oci.store().root(), Versions.compiledCodeNamespace())
         : null;
@@ -82,16 +80,20 @@ public final class Skiff implements AutoCloseable {
   }
 
   /**
-   * Resolves, downloads (as the pull policy allows), verifies and parses the module named by
+   * Resolves, downloads (as the pull policy allows) and verifies the module named by
    * {@code source}: a registry reference ({@code registry.example.com/tools/hello:1.2},
    * {@code ...@sha256:...}), {@code oci:DIR[:TAG]}, {@code oci-archive:FILE[:TAG]},
    * {@code docker-archive:FILE[:TAG]}, or a path to a {@code .wasm} file.
    *
+   * <p>The module is not parsed here, so pulling a large module costs its download and digest check
+   * only: it is parsed when first needed (running, instantiating, compiling, listing imports or
+   * exports), which is where {@link InvalidModuleException} and {@link UnsupportedModuleException}
+   * are thrown for bytes Chicory cannot run.
+   *
    * @throws RegistryException the registry refused or could not be reached, or offline and missing
    * @throws ArtifactException the image holds no single usable preview1 module
-   * @throws InvalidModuleException the bytes are not a valid module
    * @param source what to pull
-   * @return the verified, parsed artifact
+   * @return the verified artifact
    */
   public WasmArtifact pull(String source) {
     Objects.requireNonNull(source, "source");
@@ -152,31 +154,21 @@ public final class Skiff implements AutoCloseable {
   private LoadedModule load(PulledModule pulled) {
     String digest = pulled.moduleDigest();
     synchronized (modules) {
-      LoadedModule cached = modules.get(digest);
-      if (cached != null) {
-        return cached;
-      }
-    }
-    WasmModule module = parse(pulled);
-    LoadedModule loaded = new LoadedModule(module, digest, diskCache, compilerThread);
-    synchronized (modules) {
-      return modules.computeIfAbsent(digest, d -> loaded);
+      return modules.computeIfAbsent(digest, d -> new LoadedModule(pulled.modulePath(), d, diskCache,
+          compilerThread, backgroundCompile, e -> parseError(pulled, e)));
     }
   }
 
-  private static WasmModule parse(PulledModule pulled) {
-    try (InputStream in = Files.newInputStream(pulled.modulePath())) {
-      return Parser.parse(in);
-    } catch (IOException e) {
-      throw new StoreException("Cannot read the module of " + pulled.source() + " from "
-          + pulled.modulePath() + ": " + e.getMessage(), e);
-    } catch (MalformedException e) {
-      throw new InvalidModuleException("The module of " + pulled.source()
+  private static RuntimeException parseError(PulledModule pulled, RuntimeException e) {
+    if (e instanceof MalformedException) {
+      return new InvalidModuleException("The module of " + pulled.source()
           + " is not a valid WebAssembly module: " + e.getMessage(), e);
-    } catch (ChicoryException e) {
-      throw new UnsupportedModuleException("The module of " + pulled.source()
+    }
+    if (e instanceof ChicoryException) {
+      return new UnsupportedModuleException("The module of " + pulled.source()
           + " uses a WebAssembly feature Chicory " + Versions.CHICORY + " cannot run: " + e.getMessage(), e);
     }
+    return e;
   }
 
   /**
@@ -198,6 +190,7 @@ public final class Skiff implements AutoCloseable {
     private final OciClient.Builder oci = OciClient.builder();
     private Engine engine = Engine.AUTO;
     private boolean compiledCodeCache = true;
+    private boolean backgroundCompile = true;
 
     private Builder() {}
 
@@ -288,6 +281,19 @@ public final class Skiff implements AutoCloseable {
      */
     public Builder compiledCodeCache(boolean enabled) {
       this.compiledCodeCache = enabled;
+      return this;
+    }
+
+    /**
+     * Whether {@link Engine#AUTO} compiles a module in the background while its first instances
+     * interpret (default true). Off, AUTO interprets until compiled code is in the disk cache, for
+     * example from {@link WasmArtifact#compile()} or {@code skiff compile} in an image build.
+     *
+     * @param enabled whether it is on
+     * @return this builder
+     */
+    public Builder backgroundCompile(boolean enabled) {
+      this.backgroundCompile = enabled;
       return this;
     }
 

@@ -12,8 +12,8 @@ import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
- * A verified, parsed Wasm module and the image metadata it came with. Immutable and thread-safe: share
- * one artifact and make a {@link #runner()} per run or instance.
+ * A verified Wasm module and the image metadata it came with (parsed when first needed). Immutable and
+ * thread-safe: share one artifact and make a {@link #runner()} per run or instance.
  */
 public final class WasmArtifact {
   private final PulledModule pulled;
@@ -119,7 +119,10 @@ public final class WasmArtifact {
   }
 
   /**
-   * Compiles the module now (or waits for the background compilation) so later instances run compiled.
+   * Compiles the module now (or waits for a compile under way, in this process or another) so later
+   * instances run compiled, and keeps the result in the compiled-code cache beside the store, where
+   * every later process finds it: the API form of {@code skiff compile}, e.g. for an image build.
+   * Code already in that cache is loaded instead.
    *
    * @return this artifact
    */

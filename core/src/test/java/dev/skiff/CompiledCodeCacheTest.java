@@ -25,7 +25,7 @@ class CompiledCodeCacheTest {
       return List.of();
     }
     try (Stream<Path> files = Files.walk(compiled)) {
-      return files.filter(p -> p.toString().endsWith(".jar") && !p.getFileName().toString().startsWith(".tmp"))
+      return files.filter(p -> p.toString().endsWith(".jar"))
           .collect(Collectors.toList());
     }
   }
@@ -97,7 +97,7 @@ class CompiledCodeCacheTest {
   void aClosedCacheWritesNothingSoALateBackgroundCompileLeavesTheStoreAlone() throws Exception {
     CompiledCodeCache cache = new CompiledCodeCache(store, "ns");
     cache.close();
-    cache.putIfAbsent("sha256:0123", new byte[] {1, 2, 3});
+    cache.store("sha256:" + "0".repeat(64), new CompiledCodeCache.Entry(java.util.Map.of(), "M", new byte[0], java.util.Set.of()));
     assertFalse(Files.exists(store.resolve("compiled")));
   }
 
@@ -109,5 +109,109 @@ class CompiledCodeCacheTest {
       }
     }
     assertTrue(cachedJars().isEmpty());
+  }
+
+  private static final String CALC = Fixtures.wasm("core/calc.wasm").toString();
+
+  /** Fills the cache with calc's entry and returns its file. */
+  private Path compileCalc() throws Exception {
+    try (Skiff skiff = Skiff.builder().store(store).engine(Engine.COMPILER).build()) {
+      skiff.pull(CALC).compile();
+    }
+    List<Path> jars = cachedJars();
+    assertEquals(1, jars.size(), jars::toString);
+    return jars.get(0);
+  }
+
+  /** A fresh Skiff's view of calc under AUTO: 2 + 3, and whether it ran compiled code from the disk. */
+  private boolean addsAndRunsCompiled() {
+    try (Skiff skiff = Skiff.builder().store(store).backgroundCompile(false).build()) {
+      WasmArtifact artifact = skiff.pull(CALC);
+      try (WasmInstance i = artifact.runner().instantiate()) {
+        assertEquals(5, i.function("add").callInt(2, 3));
+      }
+      return artifact.isCompiled();
+    }
+  }
+
+  @Test
+  void aCachedRunParsesOnlyTheStubModuleAndValidatesNoMore() throws Exception {
+    Path jar = compileCalc();
+    String hex = jar.getFileName().toString().replace(".jar", "");
+    assertTrue(Files.exists(jar.resolveSibling(hex + ".valid")), "the full parse validated once");
+    try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(jar.toFile())) {
+      byte[] meta = zip.getInputStream(zip.getEntry("META-INF/module.meta.wasm")).readAllBytes();
+      com.dylibso.chicory.wasm.WasmModule stub = com.dylibso.chicory.wasm.Parser.parse(meta);
+      assertEquals(com.dylibso.chicory.wasm.Parser.parse(Fixtures.wasm("core/calc.wasm")).codeSection().functionBodyCount(),
+          stub.codeSection().functionBodyCount(), "the stub keeps every function index");
+      assertTrue(meta.length < Files.size(Fixtures.wasm("core/calc.wasm")), "bodies are gone: " + meta.length);
+    }
+    assertTrue(addsAndRunsCompiled());
+  }
+
+  @Test
+  void aCorruptedEntryIsNeverUsedAndIsReplacedByTheNextCompile() throws Exception {
+    Path jar = compileCalc();
+    byte[] bytes = Files.readAllBytes(jar);
+    int classAt = new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1).indexOf("CompiledMachine");
+    int at = classAt + (bytes.length - classAt) / 2; // inside the stored classes
+    bytes[at] ^= 0x5a;
+    Files.write(jar, bytes);
+    assertFalse(addsAndRunsCompiled(), "the damaged entry was not loaded; the interpreter ran");
+    assertFalse(Files.exists(jar), "the damaged entry was deleted");
+    compileCalc();
+    assertTrue(addsAndRunsCompiled(), "a new compile replaced it");
+  }
+
+  @Test
+  void aTruncatedEntryIsNeverUsed() throws Exception {
+    Path jar = compileCalc();
+    byte[] bytes = Files.readAllBytes(jar);
+    Files.write(jar, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+    assertFalse(addsAndRunsCompiled());
+    assertFalse(Files.exists(jar));
+  }
+
+  @Test
+  void anEntryMadeForAnotherModuleOrChicoryVersionIsNeverUsed() throws Exception {
+    Path jar = compileCalc();
+    byte[] calcEntry = Files.readAllBytes(jar);
+    // foreign: calc's code filed under hello's digest must not run for hello
+    String hello = Fixtures.wasm("hello.wasm").toString();
+    String helloHex;
+    try (Skiff skiff = Skiff.builder().store(store).engine(Engine.INTERPRETER).build()) {
+      helloHex = skiff.pull(hello).moduleDigest().substring(7);
+    }
+    Path foreign = jar.resolveSibling(helloHex + ".jar");
+    Files.write(foreign, calcEntry);
+    try (Skiff skiff = Skiff.builder().store(store).backgroundCompile(false).build()) {
+      WasmArtifact artifact = skiff.pull(hello);
+      assertEquals(0, artifact.runner().stdout(dev.skiff.wasi.Output.capture(1 << 16)).run().exitCode());
+      assertFalse(artifact.isCompiled(), "another module's entry was not loaded");
+    }
+    assertFalse(Files.exists(foreign));
+    // stale: an entry written by another Chicory version names its namespace; this one refuses it
+    String text = new String(calcEntry, java.nio.charset.StandardCharsets.ISO_8859_1);
+    String ours = dev.skiff.internal.Versions.compiledCodeNamespace();
+    String other = ours.replace(dev.skiff.internal.Versions.CHICORY, "9.9.9".substring(0, dev.skiff.internal.Versions.CHICORY.length()));
+    byte[] stale = text.replace("namespace=" + ours, "namespace=" + other).getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+    assertEquals(calcEntry.length, stale.length);
+    Files.write(jar, stale);
+    assertFalse(addsAndRunsCompiled(), "an entry of another namespace is not loaded (its CRC or its name says so)");
+  }
+
+  @Test
+  void aKilledCompilesLeftoversAreDeletedByTheNextLockHolder() throws Exception {
+    CompiledCodeCache cache = new CompiledCodeCache(store, dev.skiff.internal.Versions.compiledCodeNamespace());
+    String digest = "sha256:" + "ab".repeat(32);
+    Files.createDirectories(cache.directory());
+    Path leftover = cache.directory().resolve("ab".repeat(32) + ".jar.tmp-123");
+    Files.write(leftover, new byte[10]);
+    try (CompiledCodeCache.Lock lock = cache.tryLock(digest)) {
+      assertTrue(lock != null);
+      assertFalse(Files.exists(leftover), "half-written file of a dead compile removed");
+      assertEquals(null, cache.tryLock(digest), "a second holder in this JVM is refused");
+    }
+    assertFalse(cache.contains(digest));
   }
 }

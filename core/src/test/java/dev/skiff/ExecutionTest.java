@@ -165,8 +165,10 @@ class ExecutionTest {
   void invalidModuleIsTyped(@TempDir Path dir) throws Exception {
     Path bad = dir.resolve("bad.wasm");
     java.nio.file.Files.write(bad, new byte[] {0, 'a', 's', 'm', 1, 0, 0, 0, 99, 99});
-    SkiffException e = assertThrows(SkiffException.class, () -> skiff.pull(bad.toString()));
-    assertTrue(e instanceof InvalidModuleException || e instanceof ArtifactException, e.toString());
+    WasmArtifact artifact = skiff.pull(bad.toString()); // a pull verifies and stores; parsing waits for use
+    SkiffException e = assertThrows(SkiffException.class, artifact::exports);
+    assertTrue(e instanceof InvalidModuleException, e.toString());
+    assertThrows(InvalidModuleException.class, () -> artifact.runner().run());
   }
 
   @Test

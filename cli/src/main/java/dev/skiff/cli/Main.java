@@ -25,12 +25,16 @@ import picocli.CommandLine.Option;
 @Command(name = "skiff", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "Run OCI-packaged WebAssembly on the JVM, sandboxed.",
     subcommands = {RunCommand.class, PullCommand.class, InspectCommand.class, PushCommand.class,
-        CacheCommand.class, ServeCommand.class})
+        CacheCommand.class, CompileCommand.class, ServeCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+  /** Whether this JVM is the skiff command itself (not a test calling execute), which may start children. */
+  static volatile boolean standalone;
+
   /** Runs the command line and exits with its code. */
   public static void main(String[] args) {
+    standalone = true;
     System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
   }
 
@@ -154,7 +158,8 @@ public final class Main implements Runnable {
     @Override
     public String[] getVersion() {
       String v = Main.class.getPackage().getImplementationVersion();
-      return new String[] {"skiff " + (v == null ? "dev" : v)};
+      return new String[] {"skiff " + (v == null ? "dev" : v),
+          "Java " + Runtime.version() + " (" + System.getProperty("java.home") + ")"};
     }
   }
 }

@@ -24,9 +24,6 @@ import picocli.CommandLine.Parameters;
 /** {@code skiff run REF [-- args...]}. */
 @Command(name = "run", description = "Run a module's _start (or --invoke an export) and exit with its exit code.")
 final class RunCommand implements Callable<Integer> {
-  /** How long a run waits at exit for a background compile under way (longer ones are dropped). */
-  private static final Duration COMPILE_GRACE = Duration.ofSeconds(3);
-
   @Mixin Main.CommonOptions common = new Main.CommonOptions();
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -64,16 +61,22 @@ final class RunCommand implements Callable<Integer> {
           + "* never includes loopback). None by default.")
   List<String> allowOutbound = new ArrayList<>();
 
+  @Option(names = "--no-background-compile",
+      description = "Under --engine auto, do not compile the module in a background process after a run that interpreted it.")
+  boolean noBackgroundCompile;
+
   @Override
   public Integer call() {
-    try (Skiff skiff = common.builder().listener(Progress.forTerminal()).build()) {
+    // One run needs one instance: compiling in this process would only compete with the guest. A
+    // first run interprets, and a detached `skiff compile` fills the cache for the next runs.
+    try (Skiff skiff = common.builder().backgroundCompile(false).listener(Progress.forTerminal()).build()) {
       WasmArtifact artifact = skiff.pull(ref);
       try {
         return run(artifact);
       } finally {
-        // The default engine interpreted this run while compiling in the background; a short wait
-        // lets the compiled code reach the cache, so the next run of the module starts compiled.
-        artifact.awaitCompiled(COMPILE_GRACE);
+        if (Main.standalone && !noBackgroundCompile && "auto".equals(common.engine) && !artifact.isCompiled()) {
+          BackgroundCompile.start(common, ref);
+        }
       }
     }
   }

@@ -17,7 +17,7 @@ class CliProcessIT {
   void launcherRunsTheBundledExampleAndExitsWithTheGuestCode(@TempDir Path store) throws Exception {
     Path root = Fixtures.repoRoot();
     Process p = new ProcessBuilder(root.resolve("cli/skiff").toString(), "run", "--store=" + store,
-        "oci:examples/hello:1.0", "--", "from-process", "--exit=5")
+        "--no-background-compile", "oci:examples/hello:1.0", "--", "from-process", "--exit=5")
         .directory(root.toFile())
         .redirectErrorStream(true)
         .start();

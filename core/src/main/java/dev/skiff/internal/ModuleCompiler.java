@@ -1,0 +1,150 @@
+package dev.skiff.internal;
+
+import com.dylibso.chicory.compiler.InterpreterFallback;
+import com.dylibso.chicory.compiler.internal.ByteClassCollector;
+import com.dylibso.chicory.compiler.internal.Compiler;
+import com.dylibso.chicory.compiler.internal.CompilerResult;
+import com.dylibso.chicory.compiler.internal.MachineFactory;
+import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.Machine;
+import com.dylibso.chicory.wasm.Encoding;
+import com.dylibso.chicory.wasm.Parser;
+import com.dylibso.chicory.wasm.WasmModule;
+import com.dylibso.chicory.wasm.WasmWriter;
+import com.dylibso.chicory.wasm.types.ExternalType;
+import com.dylibso.chicory.wasm.types.RawSection;
+import com.dylibso.chicory.wasm.types.SectionId;
+import java.io.ByteArrayOutputStream;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Chicory's runtime compiler, used so that what it makes can be kept: the generated classes, the
+ * functions it left to the interpreter, and a stub ("meta") module in which every compiled function
+ * body is {@code unreachable}. A later run parses the stub instead of the whole module (for a 32 MB
+ * module a tenth of the bytes) and defines a generated class only when code first uses it.
+ */
+public final class ModuleCompiler {
+  private static final byte UNREACHABLE = 0x00;
+  private static final byte END = 0x0b;
+
+  private ModuleCompiler() {}
+
+  /** Compiles {@code module}, parsed from {@code bytes}; functions too large for the JVM stay interpreted. */
+  public static CompiledCodeCache.Entry compile(WasmModule module, byte[] bytes) {
+    CompilerResult result = Compiler.builder(module)
+        .withInterpreterFallback(InterpreterFallback.SILENT)
+        .withClassCollectorFactory(ByteClassCollector::new)
+        .build()
+        .compile();
+    Map<String, byte[]> classes = new LinkedHashMap<>();
+    // Chicory names some classes with dots and some with slashes; the class loader wants dots
+    result.collector().classBytes().forEach((name, code) -> classes.put(name.replace('/', '.'), code));
+    Set<Integer> interpreted = result.interpretedFunctions();
+    return new CompiledCodeCache.Entry(classes, result.collector().mainClassName(),
+        metaModule(module, bytes, interpreted), interpreted);
+  }
+
+  /** The stub module of an entry, parsed without validation (it was made from a validated module). */
+  public static WasmModule parseMeta(CompiledCodeCache.Entry entry) {
+    return Parser.builder().withValidation(false).build().parse(() -> new java.io.ByteArrayInputStream(entry.metaModule));
+  }
+
+  /** The machine factory of an entry for instances of {@code module} (its stub or the full module). */
+  public static Function<Instance, Machine> factory(CompiledCodeCache.Entry entry, WasmModule module) {
+    LazyClassLoader loader = new LazyClassLoader(new HashMap<>(entry.classes));
+    MethodHandle constructor;
+    try {
+      Class<?> main = Class.forName(entry.mainClass, true, loader);
+      constructor = MethodHandles.publicLookup().findConstructor(main, MethodType.methodType(void.class, Instance.class));
+    } catch (ReflectiveOperationException | LinkageError e) {
+      throw new IllegalStateException("compiled code for the module does not load: " + e, e);
+    }
+    Function<Instance, Machine> machines = instance -> {
+      try {
+        return (Machine) constructor.invoke(instance);
+      } catch (RuntimeException | Error e) {
+        throw e;
+      } catch (Throwable e) {
+        throw new IllegalStateException(e);
+      }
+    };
+    return new MachineFactory(module, machines);
+  }
+
+  /**
+   * The module with each compiled function's body replaced by {@code unreachable} and custom sections
+   * dropped except "name" (trap messages name functions), as Chicory's build-time compiler does.
+   */
+  static byte[] metaModule(WasmModule module, byte[] bytes, Set<Integer> interpreted) {
+    int functionImports = (int) module.importSection().stream()
+        .filter(i -> i.importType() == ExternalType.FUNCTION).count();
+    WasmWriter writer = new WasmWriter();
+    Parser.parseWithoutDecoding(bytes, section -> {
+      RawSection raw = (RawSection) section;
+      if (section.sectionId() == SectionId.CODE) {
+        writer.writeSection(SectionId.CODE, stubCode(raw.contents(), functionImports, interpreted));
+      } else if (section.sectionId() != SectionId.CUSTOM || isNameSection(raw.contents())) {
+        writer.writeSection(raw);
+      }
+    });
+    return writer.bytes();
+  }
+
+  private static byte[] stubCode(byte[] contents, int functionImports, Set<Integer> interpreted) {
+    ByteBuffer in = ByteBuffer.wrap(contents);
+    ByteArrayOutputStream out = new ByteArrayOutputStream(contents.length / 8);
+    int count = (int) Encoding.readVarUInt32(in);
+    WasmWriter.writeVarUInt32(out, count);
+    for (int i = 0; i < count; i++) {
+      int size = (int) Encoding.readVarUInt32(in);
+      if (interpreted.contains(functionImports + i)) {
+        WasmWriter.writeVarUInt32(out, size);
+        out.write(contents, in.position(), size);
+      } else {
+        out.write(3); // body size: no locals, unreachable, end
+        out.write(0);
+        out.write(UNREACHABLE);
+        out.write(END);
+      }
+      in.position(in.position() + size);
+    }
+    return out.toByteArray();
+  }
+
+  private static boolean isNameSection(byte[] contents) {
+    ByteBuffer in = ByteBuffer.wrap(contents);
+    int length = (int) Encoding.readVarUInt32(in);
+    return length == 4 && new String(contents, in.position(), 4, StandardCharsets.UTF_8).equals("name");
+  }
+
+  /** Defines a generated class when code first refers to it, not all of them up front. */
+  private static final class LazyClassLoader extends ClassLoader {
+    private final Map<String, byte[]> classes;
+
+    LazyClassLoader(Map<String, byte[]> classes) {
+      super(ModuleCompiler.class.getClassLoader());
+      this.classes = classes;
+    }
+
+    @Override
+    protected Class<?> findClass(String name) throws ClassNotFoundException {
+      byte[] bytes;
+      synchronized (classes) {
+        bytes = classes.get(name);
+      }
+      if (bytes == null) {
+        throw new ClassNotFoundException(name);
+      }
+      return defineClass(name, bytes, 0, bytes.length);
+    }
+  }
+}
