@@ -7,11 +7,13 @@ import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.Export;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
+import dev.skiff.internal.FrameRecordingInterpreter;
 import dev.skiff.internal.Guest;
 import dev.skiff.internal.GuestThreads;
 import dev.skiff.internal.Linker;
 import dev.skiff.internal.LoadedModule;
 import dev.skiff.internal.Modules;
+import dev.skiff.internal.WasiTrace;
 import dev.skiff.oci.ImageConfig;
 import dev.skiff.wasi.Access;
 import dev.skiff.wasi.Output;
@@ -65,6 +67,8 @@ public final class Runner {
   private final List<ImportFunction> hostFunctions = new ArrayList<>();
   private Limits limits = Limits.NONE;
   private Consumer<WasiOptions.Builder> wasiCustomizer = b -> { };
+  private WasiCallListener wasiListener;
+  private boolean ranCompiled;
   private boolean used;
 
   Runner(WasmArtifact artifact, LoadedModule loaded, GuestThreads threads, Engine engine) {
@@ -237,6 +241,19 @@ public final class Runner {
   }
 
   /**
+   * Reports the guest's WASI calls, decoded, to this listener (like {@code strace}); the functions it
+   * does not {@linkplain WasiCallListener#observes observe} run unwrapped, so without a listener, or
+   * for those, tracing costs nothing.
+   *
+   * @param listener receives each observed call on the guest's thread
+   * @return this runner
+   */
+  public Runner wasiListener(WasiCallListener listener) {
+    this.wasiListener = Objects.requireNonNull(listener, "listener");
+    return this;
+  }
+
+  /**
    * Runs the command module's {@code _start} and returns its exit code and captured output.
    *
    * @throws IllegalStateException if the module exports no {@code _start} (use {@link #instantiate()})
@@ -269,9 +286,11 @@ public final class Runner {
           }
           exitCode = exit.exitCode();
         }
+        // linear memory never shrinks, so its size at exit is the run's peak
+        long memoryBytes = instance.memory() == null ? 0 : instance.memory().pages() * 65536L;
         return new RunResult(exitCode, wasi == null ? new byte[0] : wasi.capturedStdout(),
             wasi == null ? new byte[0] : wasi.capturedStderr(),
-            Duration.ofNanos(System.nanoTime() - start));
+            Duration.ofNanos(System.nanoTime() - start), memoryBytes, ranCompiled);
       } finally {
         if (wasi != null) {
           wasi.close();
@@ -363,8 +382,12 @@ public final class Runner {
     WasmModule module = loaded.module();
     List<ImportFunction> functions = new ArrayList<>(hostFunctions);
     if (wasi != null) {
+      List<ImportFunction> wasiFunctions = wasiListener == null ? Arrays.asList(wasi.toHostFunctions())
+          : WasiTrace.wrap(wasi.toHostFunctions(), wasiListener::observes, (name, args, errno, errnoName,
+              outputs, nanos, exit) -> wasiListener.onCall(
+                  new WasiCall(name, args, errno, errnoName, outputs, nanos, exit)));
       // the caller's functions win over WASI's for the same name
-      for (ImportFunction f : wasi.toHostFunctions()) {
+      for (ImportFunction f : wasiFunctions) {
         boolean overridden = hostFunctions.stream()
             .anyMatch(h -> h.module().equals(f.module()) && h.name().equals(f.name()));
         if (!overridden) {
@@ -380,9 +403,9 @@ public final class Runner {
         .withStart(false);
     memoryLimits(module).ifPresent(builder::withMemoryLimits);
     var factory = loaded.machineFactory(engine);
-    if (factory != null) {
-      builder.withMachineFactory(factory);
-    }
+    // the interpreter, when chosen, notes the Wasm frames a trap passes, for the trap's message
+    builder.withMachineFactory(factory != null ? factory : FrameRecordingInterpreter::new);
+    ranCompiled = factory != null;
     try {
       return builder.build();
     } catch (RuntimeException | StackOverflowError e) {

@@ -85,6 +85,24 @@ class ExecutionTest {
   }
 
   @Test
+  void aTrapInTheInterpreterNamesTheWasmFunctionsToo() {
+    GuestTrapException e = assertThrows(GuestTrapException.class, () ->
+        fixture("core/trap.wasm").runner().engine(Engine.INTERPRETER).run());
+    assertTrue(e.getMessage().matches(".*trapped: .* \\(in Wasm func \\d+ <- func \\d+ <- _start\\)"),
+        e.getMessage());
+  }
+
+  @Test
+  void aTrapInADebugBuildGivesTheSourceLineOfEveryFrame() {
+    // deep_trap.c, built with clang -g: main -> sum_to -> lookup -> checked_index -> __builtin_trap
+    GuestTrapException e = assertThrows(GuestTrapException.class, () ->
+        fixture("core/deep_trap.wasm").runner().engine(Engine.INTERPRETER).run());
+    assertTrue(e.getMessage().contains("trapped: Trapped on unreachable instruction (in Wasm checked_index"
+        + " at core/deep_trap.c:7 <- lookup at core/deep_trap.c:13 <- sum_to at core/deep_trap.c:19"
+        + " <- __original_main at core/deep_trap.c:28 <- _start at "), e.getMessage());
+  }
+
+  @Test
   void nonZeroExitIsAResult() {
     RunResult r = fixture("hello.wasm").runner().args("--exit=42").run();
     assertEquals(42, r.exitCode());
