@@ -2,6 +2,8 @@
 module dev.skiff.cli {
   requires dev.skiff.core;
   requires info.picocli;
+  requires com.fasterxml.jackson.databind;
+  requires java.logging;
 
   opens dev.skiff.cli to info.picocli;
 }
