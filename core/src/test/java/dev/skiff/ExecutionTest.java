@@ -92,11 +92,12 @@ class ExecutionTest {
         e.getMessage());
   }
 
-  @Test
-  void aTrapInADebugBuildGivesTheSourceLineOfEveryFrame() {
-    // deep_trap.c, built with clang -g: main -> sum_to -> lookup -> checked_index -> __builtin_trap
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"core/deep_trap.wasm", "core/deep_trap_dwarf5.wasm"})
+  void aTrapInADebugBuildGivesTheSourceLineOfEveryFrame(String wasm) {
+    // deep_trap.c, built with clang -g (DWARF 4, and 5): main -> sum_to -> lookup -> checked_index -> trap
     GuestTrapException e = assertThrows(GuestTrapException.class, () ->
-        fixture("core/deep_trap.wasm").runner().engine(Engine.INTERPRETER).run());
+        fixture(wasm).runner().engine(Engine.INTERPRETER).run());
     assertTrue(e.getMessage().contains("trapped: Trapped on unreachable instruction (in Wasm checked_index"
         + " at core/deep_trap.c:7 <- lookup at core/deep_trap.c:13 <- sum_to at core/deep_trap.c:19"
         + " <- __original_main at core/deep_trap.c:28 <- _start at "), e.getMessage());
