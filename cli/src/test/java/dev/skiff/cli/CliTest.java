@@ -139,6 +139,16 @@ class CliTest {
   }
 
   @Test
+  void progressShowsSpeedAndEta() {
+    String digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    assertEquals("0123456789ab [======                  ] 1.0 MiB / 4.0 MiB  1.0 MiB/s  ETA 3s",
+        Progress.line(digest, 1 << 20, 4 << 20, 1_000_000_000L));
+    assertEquals("0123456789ab [========================] 4.0 MiB / 4.0 MiB  2.0 MiB/s",
+        Progress.line(digest, 4 << 20, 4 << 20, 2_000_000_000L));
+    assertEquals("0123456789ab 512 B", Progress.line(digest, 512, -1, 0));
+  }
+
+  @Test
   void traceShowsTheFilteredWasiCallsDecoded(@TempDir Path work) throws Exception {
     Outcome o = skiff("run", "--trace=fd_write,proc_*", Fixtures.wasm("hello.wasm").toString(), "--exit=3");
     assertEquals(3, o.code(), o.err());

@@ -386,18 +386,14 @@ public final class DwarfLines {
     }
 
     private long uleb() {
-      long v = 0;
-      int shift = 0;
-      int x;
-      do {
-        x = u8();
-        v |= (long) (x & 0x7f) << shift;
-        shift += 7;
-      } while ((x & 0x80) != 0);
-      return v;
+      return leb(false);
     }
 
     private long sleb() {
+      return leb(true);
+    }
+
+    private long leb(boolean signed) {
       long v = 0;
       int shift = 0;
       int x;
@@ -406,7 +402,7 @@ public final class DwarfLines {
         v |= (long) (x & 0x7f) << shift;
         shift += 7;
       } while ((x & 0x80) != 0);
-      if (shift < 64 && (x & 0x40) != 0) {
+      if (signed && shift < 64 && (x & 0x40) != 0) {
         v |= -1L << shift;
       }
       return v;

@@ -54,8 +54,9 @@ public final class WasiTrace {
    * Each function's parameters as {@code kind:name}. Kinds {@code path} and {@code iovs} take two Wasm
    * parameters (pointer, length); {@code out32}/{@code out64} are result pointers, decoded after a
    * successful call; {@code outpath} is a (pointer, length) buffer the host fills with a path.
+   * Each parameter is kept as {kind, name}.
    */
-  private static final Map<String, String[]> SIGNATURES = new HashMap<>();
+  private static final Map<String, String[][]> SIGNATURES = new HashMap<>();
 
   static {
     String[] table = {
@@ -109,8 +110,10 @@ public final class WasiTrace {
     };
     for (String line : table) {
       String[] words = line.split(" ");
-      String[] params = new String[words.length - 1];
-      System.arraycopy(words, 1, params, 0, params.length);
+      String[][] params = new String[words.length - 1][];
+      for (int i = 1; i < words.length; i++) {
+        params[i - 1] = words[i].split(":");
+      }
       SIGNATURES.put(words[0], params);
     }
   }
@@ -121,13 +124,13 @@ public final class WasiTrace {
   public static List<ImportFunction> wrap(ImportFunction[] functions, Predicate<String> traced, Sink sink) {
     List<ImportFunction> out = new ArrayList<>(functions.length);
     for (ImportFunction f : functions) {
-      String[] params = SIGNATURES.get(f.name());
+      String[][] params = SIGNATURES.get(f.name());
       out.add(params == null || !traced.test(f.name()) ? f : wrap(f, params, sink));
     }
     return out;
   }
 
-  private static ImportFunction wrap(ImportFunction f, String[] params, Sink sink) {
+  private static ImportFunction wrap(ImportFunction f, String[][] params, Sink sink) {
     WasmFunctionHandle inner = f.handle();
     String name = f.name();
     WasmFunctionHandle traced = (instance, args) -> {
@@ -150,13 +153,12 @@ public final class WasiTrace {
     return new HostFunction(f.module(), name, f.functionType(), traced);
   }
 
-  private static List<String> decodeInputs(Instance instance, String[] params, long[] args) {
+  private static List<String> decodeInputs(Instance instance, String[][] params, long[] args) {
     List<String> out = new ArrayList<>(params.length);
     int i = 0;
-    for (String p : params) {
-      int colon = p.indexOf(':');
-      String kind = p.substring(0, colon);
-      String name = p.substring(colon + 1);
+    for (String[] p : params) {
+      String kind = p[0];
+      String name = p[1];
       if (i >= args.length) {
         break;
       }
@@ -202,13 +204,12 @@ public final class WasiTrace {
     return out;
   }
 
-  private static List<String> decodeOutputs(Instance instance, String[] params, long[] args) {
+  private static List<String> decodeOutputs(Instance instance, String[][] params, long[] args) {
     List<String> out = new ArrayList<>(2);
     int i = 0;
-    for (String p : params) {
-      int colon = p.indexOf(':');
-      String kind = p.substring(0, colon);
-      String name = p.substring(colon + 1);
+    for (String[] p : params) {
+      String kind = p[0];
+      String name = p[1];
       if (i >= args.length) {
         break;
       }
