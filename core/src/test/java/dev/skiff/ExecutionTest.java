@@ -104,6 +104,14 @@ class ExecutionTest {
   }
 
   @Test
+  void aTrapInCompiledCodeOfADebugBuildNamesTheSourceFiles() {
+    GuestTrapException e = assertThrows(GuestTrapException.class, () ->
+        fixture("core/deep_trap.wasm").runner().engine(Engine.COMPILER).run());
+    assertTrue(e.getMessage().contains("(in Wasm checked_index in core/deep_trap.c <- lookup in core/deep_trap.c"
+        + " <- sum_to in core/deep_trap.c <- __original_main in core/deep_trap.c <- _start in "), e.getMessage());
+  }
+
+  @Test
   void nonZeroExitIsAResult() {
     RunResult r = fixture("hello.wasm").runner().args("--exit=42").run();
     assertEquals(42, r.exitCode());

@@ -59,7 +59,7 @@ final class DockerConfig {
     }
     ObjectNode entry = Json.MAPPER.createObjectNode();
     entry.put("auth", Base64.getEncoder().encodeToString((username + ":" + password).getBytes(StandardCharsets.UTF_8)));
-    root.with("auths").set(key(registry), entry);
+    root.withObjectProperty("auths").set(key(registry), entry);
     write(root);
     return file.toString();
   }

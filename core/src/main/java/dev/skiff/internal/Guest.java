@@ -61,7 +61,8 @@ public final class Guest {
    * {@code " (in Wasm f at src/a.c:7 <- g at src/a.c:13 <- _start)"}. The interpreter records its
    * frames on the failure (see {@link FrameRecordingInterpreter}), with the instruction, so the
    * module's DWARF gives each frame's file and line; compiled code shows them as Java frames of
-   * methods that Chicory's compiler names {@code func_N}, without the instruction.
+   * methods that Chicory's compiler names {@code func_N}, without the instruction, so DWARF gives
+   * the file alone ({@code f in src/a.c}).
    */
   static String backtrace(Throwable t, WasmModule module) {
     List<String> frames = new ArrayList<>();
@@ -78,6 +79,7 @@ public final class Guest {
         frames.add("... " + recorded.more + " more");
       }
     } else {
+      DwarfLines lines = module == null ? null : DwarfLines.of(module);
       for (StackTraceElement e : t.getStackTrace()) {
         String method = e.getMethodName();
         if (e.getClassName().startsWith("com.dylibso.chicory.$gen.") && method.matches("func_\\d{1,9}")) {
@@ -85,7 +87,10 @@ public final class Guest {
             frames.add("...");
             break;
           }
-          frames.add(functionName(module, Integer.parseInt(method.substring(5))));
+          int function = Integer.parseInt(method.substring(5));
+          // compiled frames carry no instruction: the function's own first row gives its file only
+          String at = lines == null ? null : lines.at(module, function, 0);
+          frames.add(functionName(module, function) + (at == null ? "" : " in " + at.substring(0, at.lastIndexOf(':'))));
         }
       }
     }
