@@ -3,6 +3,8 @@ module dev.skiff.cli {
   requires dev.skiff.core;
   requires dev.skiff.http.jdk;
   requires info.picocli;
+  requires com.fasterxml.jackson.databind;
+  requires java.logging;
 
   opens dev.skiff.cli to info.picocli;
 }

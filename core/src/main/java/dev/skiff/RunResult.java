@@ -12,12 +12,16 @@ public final class RunResult {
   private final byte[] stdout;
   private final byte[] stderr;
   private final Duration duration;
+  private final long memoryBytes;
+  private final boolean compiled;
 
-  RunResult(int exitCode, byte[] stdout, byte[] stderr, Duration duration) {
+  RunResult(int exitCode, byte[] stdout, byte[] stderr, Duration duration, long memoryBytes, boolean compiled) {
     this.exitCode = exitCode;
     this.stdout = stdout;
     this.stderr = stderr;
     this.duration = duration;
+    this.memoryBytes = memoryBytes;
+    this.compiled = compiled;
   }
 
   /**
@@ -72,6 +76,25 @@ public final class RunResult {
    */
   public Duration duration() {
     return duration;
+  }
+
+  /**
+   * The guest's linear memory at exit, in bytes: its peak, since Wasm memory only grows (0 when the
+   * module has no memory).
+   *
+   * @return the size of memory 0 when the guest finished
+   */
+  public long memoryBytes() {
+    return memoryBytes;
+  }
+
+  /**
+   * Whether the run executed compiled code (JVM bytecode) rather than Chicory's interpreter.
+   *
+   * @return true when the run was compiled
+   */
+  public boolean compiled() {
+    return compiled;
   }
 
   @Override

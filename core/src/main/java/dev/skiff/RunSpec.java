@@ -5,16 +5,19 @@ import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
+import dev.skiff.internal.FrameRecordingInterpreter;
 import dev.skiff.internal.Guest;
 import dev.skiff.internal.GuestThreads;
 import dev.skiff.internal.Linker;
 import dev.skiff.internal.LoadedModule;
+import dev.skiff.internal.WasiTrace;
 import dev.skiff.wasi.Output;
 import dev.skiff.wasi.Preopen;
 import dev.skiff.wasi.Stdin;
 import dev.skiff.wasi.WasiOptions;
 import dev.skiff.wasi.WasiPreview1;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,11 +48,15 @@ final class RunSpec {
   private final Consumer<WasiOptions.Builder> wasiCustomizer;
   private final Optional<MemoryLimits> memoryLimits;
   private final Set<String> hostFunctionNames;
+  /** Null: WASI's functions go to Chicory unwrapped, so an unobserved run pays nothing. */
+  private final WasiCallListener wasiListener;
   private volatile boolean linked;
+  private volatile boolean lastInstanceCompiled;
 
   RunSpec(WasmArtifact artifact, LoadedModule loaded, GuestThreads threads, Engine engine, Limits limits,
       List<String> argv, Map<String, String> environment, Stdin stdin, Output stdout, Output stderr,
-      List<Preopen> preopens, List<ImportFunction> hostFunctions, Consumer<WasiOptions.Builder> wasiCustomizer) {
+      List<Preopen> preopens, List<ImportFunction> hostFunctions, Consumer<WasiOptions.Builder> wasiCustomizer,
+      WasiCallListener wasiListener) {
     this.artifact = artifact;
     this.loaded = loaded;
     this.threads = threads;
@@ -66,7 +73,13 @@ final class RunSpec {
     this.hostFunctionNames = hostFunctions.stream().map(f -> f.module() + "\u0000" + f.name())
         .collect(Collectors.toSet());
     this.wasiCustomizer = wasiCustomizer;
+    this.wasiListener = wasiListener;
     this.memoryLimits = memoryLimits(loaded.module(), limits);
+  }
+
+  /** Whether the latest instance made here runs compiled code (what one run reports). */
+  boolean lastInstanceCompiled() {
+    return lastInstanceCompiled;
   }
 
   WasmModule module() {
@@ -107,7 +120,12 @@ final class RunSpec {
     List<ImportFunction> functions = new ArrayList<>(hostFunctions);
     if (wasi != null) {
       // the caller's functions win over WASI's for the same name
-      for (ImportFunction f : wasi.toHostFunctions(module)) {
+      ImportFunction[] wasiFunctions = wasi.toHostFunctions(module);
+      List<ImportFunction> offered = wasiListener == null ? Arrays.asList(wasiFunctions)
+          : WasiTrace.wrap(wasiFunctions, wasiListener::observes, (name, args, errno, errnoName,
+              outputs, nanos, exit) -> wasiListener.onCall(
+                  new WasiCall(name, args, errno, errnoName, outputs, nanos, exit)));
+      for (ImportFunction f : offered) {
         if (!hostFunctionNames.contains(f.module() + "\u0000" + f.name())) {
           functions.add(f);
         }
@@ -124,9 +142,9 @@ final class RunSpec {
         .withMemoryFactory(WasiPreview1::memory)
         .withStart(false);
     memoryLimits.ifPresent(builder::withMemoryLimits);
-    if (plan.factory() != null) {
-      builder.withMachineFactory(plan.factory());
-    }
+    // the interpreter, when chosen, notes the Wasm frames a trap passes, for the trap's message
+    builder.withMachineFactory(plan.factory() != null ? plan.factory() : FrameRecordingInterpreter::new);
+    lastInstanceCompiled = plan.factory() != null;
     try {
       return builder.build();
     } catch (RuntimeException | StackOverflowError e) {

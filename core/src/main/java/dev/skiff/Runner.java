@@ -61,6 +61,7 @@ public final class Runner {
   private final List<ImportFunction> hostFunctions = new ArrayList<>();
   private Limits limits = Limits.NONE;
   private Consumer<WasiOptions.Builder> wasiCustomizer = b -> { };
+  private WasiCallListener wasiListener;
   private boolean used;
 
   Runner(WasmArtifact artifact, LoadedModule loaded, GuestThreads threads, Engine engine) {
@@ -270,6 +271,19 @@ public final class Runner {
   }
 
   /**
+   * Reports the guest's WASI calls, decoded, to this listener (like {@code strace}); the functions it
+   * does not {@linkplain WasiCallListener#observes observe} run unwrapped, so without a listener, or
+   * for those, tracing costs nothing.
+   *
+   * @param listener receives each observed call on the guest's thread
+   * @return this runner
+   */
+  public Runner wasiListener(WasiCallListener listener) {
+    this.wasiListener = Objects.requireNonNull(listener, "listener");
+    return this;
+  }
+
+  /**
    * Runs the command module's {@code _start} and returns its exit code and captured output.
    *
    * @throws IllegalStateException if the module exports no {@code _start} (use {@link #instantiate()})
@@ -302,9 +316,11 @@ public final class Runner {
           }
           exitCode = exit.exitCode();
         }
+        // linear memory never shrinks, so its size at exit is the run's peak
+        long memoryBytes = instance.memory() == null ? 0 : instance.memory().pages() * 65536L;
         return new RunResult(exitCode, wasi == null ? new byte[0] : wasi.capturedStdout(),
             wasi == null ? new byte[0] : wasi.capturedStderr(),
-            Duration.ofNanos(System.nanoTime() - start));
+            Duration.ofNanos(System.nanoTime() - start), memoryBytes, spec.lastInstanceCompiled());
       } finally {
         if (wasi != null) {
           wasi.close();
@@ -384,7 +400,7 @@ public final class Runner {
     }
     all.addAll(preopens);
     return new RunSpec(artifact, loaded, threads, engine, limits, argv, environment, stdin, stdout, stderr,
-        all, hostFunctions, withNetwork());
+        all, hostFunctions, withNetwork(), wasiListener);
   }
 
   /** The network grants first, then the caller's customiser, which may refine them. */

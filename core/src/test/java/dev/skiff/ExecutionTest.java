@@ -85,6 +85,33 @@ class ExecutionTest {
   }
 
   @Test
+  void aTrapInTheInterpreterNamesTheWasmFunctionsToo() {
+    GuestTrapException e = assertThrows(GuestTrapException.class, () ->
+        fixture("core/trap.wasm").runner().engine(Engine.INTERPRETER).run());
+    assertTrue(e.getMessage().matches(".*trapped: .* \\(in Wasm func \\d+ <- func \\d+ <- _start\\)"),
+        e.getMessage());
+  }
+
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"core/deep_trap.wasm", "core/deep_trap_dwarf5.wasm"})
+  void aTrapInADebugBuildGivesTheSourceLineOfEveryFrame(String wasm) {
+    // deep_trap.c, built with clang -g (DWARF 4, and 5): main -> sum_to -> lookup -> checked_index -> trap
+    GuestTrapException e = assertThrows(GuestTrapException.class, () ->
+        fixture(wasm).runner().engine(Engine.INTERPRETER).run());
+    assertTrue(e.getMessage().contains("trapped: Trapped on unreachable instruction (in Wasm checked_index"
+        + " at core/deep_trap.c:7 <- lookup at core/deep_trap.c:13 <- sum_to at core/deep_trap.c:19"
+        + " <- __original_main at core/deep_trap.c:28 <- _start at "), e.getMessage());
+  }
+
+  @Test
+  void aTrapInCompiledCodeOfADebugBuildNamesTheSourceFiles() {
+    GuestTrapException e = assertThrows(GuestTrapException.class, () ->
+        fixture("core/deep_trap.wasm").runner().engine(Engine.COMPILER).run());
+    assertTrue(e.getMessage().contains("(in Wasm checked_index in core/deep_trap.c <- lookup in core/deep_trap.c"
+        + " <- sum_to in core/deep_trap.c <- __original_main in core/deep_trap.c <- _start in "), e.getMessage());
+  }
+
+  @Test
   void nonZeroExitIsAResult() {
     RunResult r = fixture("hello.wasm").runner().args("--exit=42").run();
     assertEquals(42, r.exitCode());

@@ -34,13 +34,13 @@ final class BackgroundCompile {
     String heap = System.getenv().getOrDefault("SKIFF_COMPILE_HEAP", "2g");
     cmd.addAll(List.of(java.get(), "-Xmx" + heap, "-XX:+UseSerialGC", "-cp", classPath,
         Main.class.getName(), "compile", "--background", "--pull", "never"));
-    if (common.store != null) {
+    if (common.storeOption.store != null) {
       cmd.add("--store");
-      cmd.add(common.store.toAbsolutePath().toString());
+      cmd.add(common.storeOption.store.toAbsolutePath().toString());
     }
-    if (common.platform != null) {
+    if (common.pullOptions.platform != null) {
       cmd.add("--platform");
-      cmd.add(common.platform);
+      cmd.add(common.pullOptions.platform);
     }
     cmd.add("--");
     cmd.add(ref);

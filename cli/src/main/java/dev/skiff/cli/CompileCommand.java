@@ -32,7 +32,7 @@ final class CompileCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    PullListener listener = background ? new PullListener() { } : Progress.forTerminal();
+    PullListener listener = background ? new PullListener() { } : Progress.forTerminal(false);
     try (Skiff skiff = common.builder().backgroundCompile(false).listener(listener).build()) {
       WasmArtifact artifact = skiff.pull(ref);
       if (background) {

@@ -10,12 +10,17 @@ import dev.skiff.RegistryException;
 import dev.skiff.Skiff;
 import dev.skiff.SkiffException;
 import dev.skiff.oci.PullPolicy;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Properties;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -24,8 +29,19 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "skiff", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "Run OCI-packaged WebAssembly on the JVM, sandboxed.",
+    synopsisSubcommandLabel = "COMMAND",
+    footerHeading = "%nExamples:%n",
+    footer = {
+        "  skiff run ghcr.io/example/hello:1.0 --name you",
+        "  skiff run --dir .:/work --env LANG=C ./tool.wasm /work/input.txt",
+        "  skiff inspect --module oci:./layout:1.0",
+        "  skiff help run",
+        "",
+        "Exit codes: the guest's own for run; 2 usage, 124 timeout, 125 Skiff failure, 127 unresolved",
+        "import, 134 trap, 137 limit exceeded."},
     subcommands = {RunCommand.class, PullCommand.class, InspectCommand.class, PushCommand.class,
-        CacheCommand.class, CompileCommand.class, ServeCommand.class})
+        CacheCommand.class, CompileCommand.class, ServeCommand.class, LoginCommand.class,
+        LogoutCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -40,60 +56,120 @@ public final class Main implements Runnable {
 
   /** Runs the command line with these output writers and returns the exit code (for tests). */
   public static int execute(String[] args, PrintWriter out, PrintWriter err) {
-    CommandLine cli = new CommandLine(new Main());
+    CommandLine cli = commandLine();
     cli.setOut(out);
     cli.setErr(err);
+    cli.setParameterExceptionHandler((e, arguments) -> {
+      CommandLine failed = e.getCommandLine();
+      err.println("skiff: " + e.getMessage());
+      err.println("Try '" + failed.getCommandSpec().qualifiedName() + " --help' for more information.");
+      err.flush();
+      return ExitCodes.USAGE;
+    });
     cli.setExecutionExceptionHandler((e, line, parsed) -> {
-      err.println("skiff: " + oneLine(e));
+      err.println("skiff: " + Messages.forCli(e));
       err.flush();
       return ExitCodes.of(e);
     });
-    return cli.execute(args);
+    return cli.execute(bareTraceMeansAll(cli, args));
   }
 
-  static String oneLine(Throwable e) {
-    String message = e.getMessage() == null ? e.toString() : e.getMessage();
-    return message.replace('\n', ' ');
+  /**
+   * {@code skiff run --trace REF}: a bare {@code --trace} traces every call. Picocli would take REF as
+   * the option's value, so a bare one among run's options (before REF) becomes {@code --trace=*}.
+   */
+  static String[] bareTraceMeansAll(CommandLine cli, String[] args) {
+    String[] out = args.clone();
+    int run = java.util.Arrays.asList(args).indexOf("run");
+    CommandLine.Model.CommandSpec spec = cli.getSubcommands().get("run").getCommandSpec();
+    for (int i = run + 1; run >= 0 && i < out.length; i++) {
+      String a = out[i];
+      if (a.equals("--") || !a.startsWith("-")) {
+        break;
+      }
+      if (a.equals("--trace")) {
+        out[i] = "--trace=*";
+        continue;
+      }
+      CommandLine.Model.OptionSpec option = a.contains("=") ? null : spec.findOption(a);
+      if (option != null && option.arity().max() > 0) {
+        i++; // the option's value
+      }
+    }
+    return out;
+  }
+
+  /** The command tree, as {@link #execute} and the completion script see it. */
+  static CommandLine commandLine() {
+    CommandLine cli = new CommandLine(new Main());
+    // like docker and wasmtime: the guest's arguments start at the first one after REF
+    cli.getSubcommands().get("run").setStopAtPositional(true);
+    return cli;
   }
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "Missing a command: run, pull, inspect, push, cache or serve");
+    throw new CommandLine.ParameterException(spec.commandLine(),
+        "Missing a command: " + String.join(", ", spec.subcommands().keySet()));
   }
 
-  /** Options every command that touches the store or a registry shares. */
-  static final class CommonOptions {
+  /** {@code --store}: every command that reads or writes the content store. */
+  static final class StoreOption {
     @Option(names = "--store", paramLabel = "DIR", description = "Content store folder (default: $XDG_CACHE_HOME/skiff).")
     Path store;
 
-    @Option(names = "--pull", paramLabel = "POLICY", defaultValue = "missing",
-        description = "always | missing | never (offline). Default: ${DEFAULT-VALUE}.")
-    String pull;
+    Skiff.Builder apply(Skiff.Builder b) {
+      return store == null ? b : b.store(store);
+    }
+  }
 
+  /** Options of commands that talk to a registry. */
+  static final class RegistryOptions {
     @Option(names = "--insecure", paramLabel = "HOST", description = "Allow plain HTTP to this registry (repeatable).")
     List<String> insecure = new ArrayList<>();
 
-    @Option(names = "--platform", paramLabel = "OS/ARCH", description = "Force the platform chosen from an index.")
-    String platform;
-
-    @Option(names = "--engine", paramLabel = "ENGINE", defaultValue = "auto",
-        description = "auto | interpreter | compiler. Default: ${DEFAULT-VALUE}.")
-    String engine;
-
-    Skiff.Builder builder() {
-      Skiff.Builder b = Skiff.builder().pullPolicy(policy()).engine(engine());
-      if (store != null) {
-        b.store(store);
-      }
+    Skiff.Builder apply(Skiff.Builder b) {
       insecure.forEach(b::insecureRegistry);
-      if (platform != null) {
-        b.platform(platform);
-      }
       return b;
     }
+  }
 
-    private PullPolicy policy() {
-      switch (pull) {
+  /** Options of commands that resolve and pull a reference. */
+  static final class PullOptions {
+    @Option(names = "--pull", paramLabel = "POLICY", defaultValue = "missing", converter = PolicyConverter.class,
+        description = "always | missing | never (offline). Default: ${DEFAULT-VALUE}.")
+    PullPolicy pull = PullPolicy.IF_NOT_PRESENT;
+
+    @Option(names = "--platform", paramLabel = "OS/ARCH", description = "Choose this platform from an image index, e.g. wasip1/wasm.")
+    String platform;
+
+    Skiff.Builder apply(Skiff.Builder b) {
+      b.pullPolicy(pull);
+      return platform == null ? b : b.platform(platform);
+    }
+  }
+
+  /** The options {@code skiff run} shares with the commands that pull: store, registry, pull, engine. */
+  static final class CommonOptions {
+    @Mixin StoreOption storeOption = new StoreOption();
+    @Mixin RegistryOptions registry = new RegistryOptions();
+    @Mixin PullOptions pullOptions = new PullOptions();
+
+    @Option(names = "--engine", paramLabel = "ENGINE", defaultValue = "auto", converter = EngineConverter.class,
+        description = "auto | interpreter | compiler. Default: ${DEFAULT-VALUE} (interpret at once, "
+            + "compile in the background for the next run).")
+    Engine engine = Engine.AUTO;
+
+    Skiff.Builder builder() {
+      return pullOptions.apply(registry.apply(storeOption.apply(Skiff.builder()))).engine(engine);
+    }
+  }
+
+  /** Reads {@code --pull}. */
+  static final class PolicyConverter implements CommandLine.ITypeConverter<PullPolicy> {
+    @Override
+    public PullPolicy convert(String value) {
+      switch (value) {
         case "always":
           return PullPolicy.ALWAYS;
         case "missing":
@@ -101,12 +177,16 @@ public final class Main implements Runnable {
         case "never":
           return PullPolicy.NEVER;
         default:
-          throw new IllegalArgumentException("--pull must be always, missing or never, not '" + pull + "'");
+          throw new CommandLine.TypeConversionException("'" + value + "' is not one of always, missing, never");
       }
     }
+  }
 
-    private Engine engine() {
-      switch (engine) {
+  /** Reads {@code --engine}. */
+  static final class EngineConverter implements CommandLine.ITypeConverter<Engine> {
+    @Override
+    public Engine convert(String value) {
+      switch (value) {
         case "auto":
           return Engine.AUTO;
         case "interpreter":
@@ -114,7 +194,7 @@ public final class Main implements Runnable {
         case "compiler":
           return Engine.COMPILER;
         default:
-          throw new IllegalArgumentException("--engine must be auto, interpreter or compiler, not '" + engine + "'");
+          throw new CommandLine.TypeConversionException("'" + value + "' is not one of auto, interpreter, compiler");
       }
     }
   }
@@ -153,12 +233,23 @@ public final class Main implements Runnable {
     }
   }
 
-  /** Prints the Skiff version. */
+  /** The version stamped by the build, with the JVM that runs it. */
   static final class Version implements CommandLine.IVersionProvider {
+    static String skiff() {
+      Properties p = new Properties();
+      try (InputStream in = Main.class.getResourceAsStream("version.properties")) {
+        if (in != null) {
+          p.load(in);
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      return p.getProperty("version", "unknown");
+    }
+
     @Override
     public String[] getVersion() {
-      String v = Main.class.getPackage().getImplementationVersion();
-      return new String[] {"skiff " + (v == null ? "dev" : v),
+      return new String[] {"skiff " + skiff(),
           "Java " + Runtime.version() + " (" + System.getProperty("java.home") + ")"};
     }
   }

@@ -1,6 +1,7 @@
 package dev.skiff.cli;
 
 import dev.skiff.Skiff;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -9,9 +10,17 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** {@code skiff push FILE REF}: publish a .wasm file as a CNCF Wasm artifact. */
-@Command(name = "push", description = "Push a .wasm file to a registry as a CNCF Wasm artifact; prints the manifest digest.")
+@Command(name = "push", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+    description = "Push a .wasm file to a registry as a CNCF Wasm artifact; prints the manifest digest.",
+    footerHeading = "%nExamples:%n",
+    footer = {
+        "  skiff push hello.wasm ghcr.io/example/hello:1.0",
+        "  skiff push --insecure localhost:5000 hello.wasm localhost:5000/demo/hello:1",
+        "Credentials come from skiff login (Docker's config.json)."})
 final class PushCommand implements Callable<Integer> {
-  @Mixin Main.CommonOptions common = new Main.CommonOptions();
+  @Mixin Main.StoreOption store = new Main.StoreOption();
+  @Mixin Main.RegistryOptions registry = new Main.RegistryOptions();
+  @Mixin Verbosity verbosity = new Verbosity();
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Parameters(index = "0", paramLabel = "FILE", description = "The .wasm module.")
@@ -22,7 +31,13 @@ final class PushCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    try (Skiff skiff = common.builder().build()) {
+    verbosity.apply();
+    if (!Files.isRegularFile(file)) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "'" + file + "' " + (Files.exists(file) ? "is not a file" : "does not exist"));
+    }
+    References.check(spec.commandLine(), ref);
+    try (Skiff skiff = registry.apply(store.apply(Skiff.builder())).build()) {
       spec.commandLine().getOut().println(skiff.push(file, ref));
       spec.commandLine().getOut().flush();
       return 0;

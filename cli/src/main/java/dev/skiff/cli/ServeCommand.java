@@ -88,9 +88,9 @@ final class ServeCommand implements Callable<Integer> {
     if (System.getProperty("sun.net.httpserver.nodelay") == null) {
       System.setProperty("sun.net.httpserver.nodelay", "true");
     }
-    Duration graceful = RunCommand.parseDuration(grace);
-    Limits limits = Limits.builder().timeout(RunCommand.parseDuration(timeout))
-        .maxMemory(RunCommand.parseSize(maxMemory)).build();
+    Duration graceful = Units.parseDuration(grace);
+    Limits limits = Limits.builder().timeout(Units.parseDuration(timeout))
+        .maxMemory(Units.parseSize(maxMemory)).build();
     try (Skiff skiff = common.builder().build()) {
       SkiffHttpServer.Builder server = SkiffHttpServer.builder().listen(address()).queue(queue);
       if (workers != null) {
@@ -145,8 +145,8 @@ final class ServeCommand implements Callable<Integer> {
       artifact.compile();
       String routePrefix = prefix;
       return WasmHandler.builder(artifact).route(prefix)
-          .maxRequestBytes(RunCommand.parseSize(maxBody))
-          .maxResponseBytes((int) Math.min(Integer.MAX_VALUE - 8, RunCommand.parseSize(maxResponse)))
+          .maxRequestBytes(Units.parseSize(maxBody))
+          .maxResponseBytes((int) Math.min(Integer.MAX_VALUE - 8, Units.parseSize(maxResponse)))
           .configure(r -> {
             r.limits(limits);
             for (String kv : env) {

@@ -57,20 +57,41 @@ public final class Guest {
   }
 
   /**
-   * The Wasm functions on the stack of a trap in compiled code, innermost first, as
-   * {@code " (in Wasm f <- g <- _start)"}: Chicory's compiler names the method of function N
-   * {@code func_N}. Empty for the interpreter, whose Java stack shows no Wasm frames.
+   * The Wasm functions on the stack of a trap, innermost first, as
+   * {@code " (in Wasm f at src/a.c:7 <- g at src/a.c:13 <- _start)"}. The interpreter records its
+   * frames on the failure (see {@link FrameRecordingInterpreter}), with the instruction, so the
+   * module's DWARF gives each frame's file and line; compiled code shows them as Java frames of
+   * methods that Chicory's compiler names {@code func_N}, without the instruction, so DWARF gives
+   * the file alone ({@code f in src/a.c}).
    */
   static String backtrace(Throwable t, WasmModule module) {
     List<String> frames = new ArrayList<>();
-    for (StackTraceElement e : t.getStackTrace()) {
-      String method = e.getMethodName();
-      if (e.getClassName().startsWith("com.dylibso.chicory.$gen.") && method.matches("func_\\d{1,9}")) {
-        if (frames.size() == MAX_FRAMES) {
-          frames.add("...");
-          break;
+    FrameRecordingInterpreter.Frames recorded = FrameRecordingInterpreter.Frames.of(t);
+    if (recorded != null) {
+      DwarfLines lines = module == null ? null : DwarfLines.of(module);
+      for (int i = 0; i < recorded.functions.size(); i++) {
+        int function = recorded.functions.get(i);
+        // the program counter is past the running instruction: the trap, or the call in a caller
+        String at = lines == null ? null : lines.at(module, function, recorded.pcs.get(i) - 1);
+        frames.add(functionName(module, function) + (at == null ? "" : " at " + at));
+      }
+      if (recorded.more > 0) {
+        frames.add("... " + recorded.more + " more");
+      }
+    } else {
+      DwarfLines lines = module == null ? null : DwarfLines.of(module);
+      for (StackTraceElement e : t.getStackTrace()) {
+        String method = e.getMethodName();
+        if (e.getClassName().startsWith("com.dylibso.chicory.$gen.") && method.matches("func_\\d{1,9}")) {
+          if (frames.size() == MAX_FRAMES) {
+            frames.add("...");
+            break;
+          }
+          int function = Integer.parseInt(method.substring(5));
+          // compiled frames carry no instruction: the function's own first row gives its file only
+          String at = lines == null ? null : lines.at(module, function, 0);
+          frames.add(functionName(module, function) + (at == null ? "" : " in " + at.substring(0, at.lastIndexOf(':'))));
         }
-        frames.add(functionName(module, Integer.parseInt(method.substring(5))));
       }
     }
     return frames.isEmpty() ? "" : " (in Wasm " + String.join(" <- ", frames) + ")";

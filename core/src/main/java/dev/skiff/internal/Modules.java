@@ -24,6 +24,11 @@ public final class Modules {
   }
 
   /** Whether the module exports a function named {@code name}. */
+  /** How many functions the module imports: function indexes count them before its own bodies. */
+  public static int importedFunctionCount(WasmModule module) {
+    return (int) module.importSection().stream().filter(i -> i.importType() == ExternalType.FUNCTION).count();
+  }
+
   public static boolean exportsFunction(WasmModule module, String name) {
     return exports(module).stream()
         .anyMatch(e -> e.name().equals(name) && e.exportType() == ExternalType.FUNCTION);

@@ -9,7 +9,9 @@ import com.dylibso.chicory.wasi.WasiPreview1;
 import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
 import dev.skiff.Engine;
+import dev.skiff.Runner;
 import dev.skiff.Skiff;
+import dev.skiff.WasiCallListener;
 import dev.skiff.WasmFunction;
 import dev.skiff.WasmInstance;
 import dev.skiff.testing.Fixtures;
@@ -44,7 +46,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * loop doing the same bytes with a 64 KiB buffer (the target of issue 4: Skiff within 1.5x of it);
  * for fd_write that loop hands each chunk to the copying stream, the least a host does with bytes
  * leaving guest memory. Skiff's discarding stdout never touches the bytes, so that row measures the
- * call path alone. {@code chicory} is Chicory's own WASI.
+ * call path alone. {@code chicory} is Chicory's own WASI. {@code skiff-listener} has a
+ * {@link WasiCallListener} that observes no function (what {@code skiff run} without {@code --trace}
+ * costs is {@code skiff}: no listener at all); {@code skiff-traced} observes every call with a listener
+ * that only counts them, the cost of {@code --trace} before any printing. Those two rows are not in
+ * the default run: ask for them with {@code -p runtime=skiff,skiff-listener,skiff-traced}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -100,6 +106,9 @@ public class WasiIoBenchmark {
     long call(String function, int... args);
   }
 
+  /** Calls the skiff-traced listener saw (kept in a field so the JIT cannot drop the listener). */
+  public long tracedCalls;
+
   private int inPath;
   private int outPath;
 
@@ -115,6 +124,8 @@ public class WasiIoBenchmark {
     Path wasm = Fixtures.wasm("bench/wasi_io.wasm");
     switch (runtime) {
       case "skiff":
+      case "skiff-listener":
+      case "skiff-traced":
         skiff = Skiff.builder().store(dir.resolve("store")).engine(Engine.COMPILER)
             .compiledCodeCache(false).build();
         guest = skiffGuest(wasm, Output.discard());
@@ -133,10 +144,15 @@ public class WasiIoBenchmark {
   }
 
   private Guest skiffGuest(Path wasm, Output stdout) {
-    WasmInstance instance = skiff.pull(wasm.toString()).runner()
+    Runner runner = skiff.pull(wasm.toString()).runner()
         .stdout(stdout)
-        .preopen("/data", dir, Access.READ_WRITE)
-        .instantiate();
+        .preopen("/data", dir, Access.READ_WRITE);
+    if (runtime.equals("skiff-listener")) {
+      runner.wasiListener(WasiCallListener.of(name -> false, call -> tracedCalls++));
+    } else if (runtime.equals("skiff-traced")) {
+      runner.wasiListener(WasiCallListener.of(name -> true, call -> tracedCalls++));
+    }
+    WasmInstance instance = runner.instantiate();
     closeables.add(instance);
     java.util.Map<String, WasmFunction> functions = new java.util.HashMap<>();
     for (String f : new String[] {"write_chunks", "read_file", "copy_file", "path_buffer"}) {

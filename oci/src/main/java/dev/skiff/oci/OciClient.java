@@ -7,6 +7,7 @@ import dev.skiff.oci.internal.Credential;
 import dev.skiff.oci.internal.CredentialSources;
 import dev.skiff.oci.internal.Descriptor;
 import dev.skiff.oci.internal.Digests;
+import dev.skiff.oci.internal.HttpLog;
 import dev.skiff.oci.internal.DockerArchiveSource;
 import dev.skiff.oci.internal.LayoutSource;
 import dev.skiff.oci.internal.Manifests;
@@ -75,6 +76,7 @@ public final class OciClient implements AutoCloseable {
           .readTimeout(config.readTimeout.toMillis(), TimeUnit.MILLISECONDS)
           .writeTimeout(config.readTimeout.toMillis(), TimeUnit.MILLISECONDS)
           .retryOnConnectionFailure(false) // Skiff retries itself, with backoff and resume
+          .addInterceptor(HttpLog.INSTANCE)
           .build();
       Map<String, OkHttpClient> perRegistry = new HashMap<>();
       trust.forEach((host, tc) ->
