@@ -5,7 +5,7 @@ import com.dylibso.chicory.runtime.HostFunction;
 import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
 import dev.skiff.wasi.internal.Descriptor;
-import dev.skiff.wasi.internal.PagedMemory;
+import dev.skiff.wasi.internal.FlatMemory;
 import dev.skiff.wasi.internal.WasiHost;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -57,7 +57,7 @@ public final class WasiPreview1 implements AutoCloseable {
    * @return a new, zeroed memory of {@code limits.initialPages()} pages
    */
   public static Memory memory(MemoryLimits limits) {
-    return limits.shared() ? new ByteArrayMemory(limits) : new PagedMemory(limits);
+    return limits.shared() ? new ByteArrayMemory(limits) : new FlatMemory(limits);
   }
 
   /**
