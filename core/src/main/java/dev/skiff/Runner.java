@@ -12,6 +12,7 @@ import dev.skiff.internal.GuestThreads;
 import dev.skiff.internal.Linker;
 import dev.skiff.internal.LoadedModule;
 import dev.skiff.internal.Modules;
+import dev.skiff.internal.Versions;
 import dev.skiff.oci.ImageConfig;
 import dev.skiff.wasi.Access;
 import dev.skiff.wasi.Output;
@@ -63,7 +64,7 @@ public final class Runner {
   private final List<Preopen> preopens = new ArrayList<>();
   private boolean imageRoot;
   private final List<ImportFunction> hostFunctions = new ArrayList<>();
-  private Limits limits = Limits.NONE;
+  private Limits limits = Limits.DEFAULT;
   private Consumer<WasiOptions.Builder> wasiCustomizer = b -> { };
   private boolean used;
 
@@ -392,19 +393,27 @@ public final class Runner {
 
   /**
    * Chicory's withMemoryLimits replaces the module's declared limits, so the effective maximum is
-   * computed here: the lower of the module's maximum and the caller's cap.
+   * computed here: the lower of the module's maximum and the caller's cap. An initial size above
+   * what Chicory addresses correctly (below 2 GiB) cannot run at any cap.
    */
   private java.util.Optional<MemoryLimits> memoryLimits(WasmModule module) {
-    if (limits.maxMemoryBytes().isEmpty() || module.memorySection().isEmpty()
-        || module.memorySection().get().memoryCount() == 0) {
+    if (module.memorySection().isEmpty() || module.memorySection().get().memoryCount() == 0) {
       return java.util.Optional.empty();
     }
     MemoryLimits declared = module.memorySection().get().getMemory(0).limits();
-    int capPages = (int) Math.min(MemoryLimits.MAX_PAGES, limits.maxMemoryBytes().get() / 65536);
+    if (declared.initialPages() * 65536L > Limits.MAX_MEMORY) {
+      throw new LimitExceededException("The module needs " + declared.initialPages()
+          + " pages (" + declared.initialPages() * 64L + " KiB) of memory at start, above the "
+          + Limits.MAX_MEMORY / 65536 + " pages (2 GiB - 64 KiB) that Chicory " + Versions.CHICORY
+          + " addresses correctly; no Limits.maxMemory can run it.");
+    }
+    long cap = limits.maxMemoryBytes();
+    int capPages = (int) (cap / 65536);
     if (declared.initialPages() > capPages) {
       throw new LimitExceededException("The module needs " + declared.initialPages()
           + " pages (" + declared.initialPages() * 64L + " KiB) of memory at start, above the cap of "
-          + capPages + " pages (" + limits.maxMemoryBytes().get() + " bytes); raise Limits.maxMemory.");
+          + capPages + " pages (" + cap + " bytes); raise Limits.maxMemory (--max-memory on the"
+          + " command line), up to " + Limits.MAX_MEMORY + " bytes.");
     }
     int max = Math.min(declared.maximumPages(), capPages);
     return java.util.Optional.of(new MemoryLimits(declared.initialPages(), max, declared.shared()));

@@ -4,9 +4,11 @@ import com.dylibso.chicory.wasm.ChicoryException;
 import com.dylibso.chicory.wasm.MalformedException;
 import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
+import com.dylibso.chicory.wasm.types.TableLimits;
 import dev.skiff.internal.CompiledCodeCache;
 import dev.skiff.internal.GuestThreads;
 import dev.skiff.internal.LoadedModule;
+import dev.skiff.internal.TableSizes;
 import dev.skiff.internal.Versions;
 import dev.skiff.oci.ContentStore;
 import dev.skiff.oci.OciClient;
@@ -174,6 +176,12 @@ public final class Skiff implements AutoCloseable {
       throw new InvalidModuleException("The module of " + pulled.source()
           + " is not a valid WebAssembly module: " + e.getMessage(), e);
     } catch (ChicoryException e) {
+      long table = TableSizes.oversized(pulled.modulePath());
+      if (table >= 0) {
+        throw new LimitExceededException("The module of " + pulled.source() + " declares a table of "
+            + table + " elements; Chicory " + Versions.CHICORY + " holds at most " + TableLimits.LIMIT_MAX
+            + " elements per table.", e);
+      }
       throw new UnsupportedModuleException("The module of " + pulled.source()
           + " uses a WebAssembly feature Chicory " + Versions.CHICORY + " cannot run: " + e.getMessage(), e);
     }
