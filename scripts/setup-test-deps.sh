@@ -6,8 +6,9 @@
 #   clang lld wasi-libc libclang-rt-14-dev-wasm32 wabt   rebuild and check the Wasm fixtures
 #   curl jq          registry API calls and the throughput baseline
 #   gcc              the native C reference the benchmarks compare against
+#   zlib1g-dev       the native reference of the zlib kernels links Debian's libz (fixtures/zlib)
 set -euo pipefail
-packages=(docker-registry skopeo umoci apache2-utils clang lld wasi-libc libclang-rt-14-dev-wasm32 wabt curl jq gcc)
+packages=(docker-registry skopeo umoci apache2-utils clang lld wasi-libc libclang-rt-14-dev-wasm32 wabt curl jq gcc zlib1g-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
