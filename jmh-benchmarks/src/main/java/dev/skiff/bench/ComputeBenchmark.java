@@ -22,9 +22,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Throughput of exported compute functions compiled from C, each reported on its own: from
- * {@code fixtures/src/bench/kernels.c} FNV-1a over 1 MiB, a sieve up to 2^20, recursive fib(27) and a
- * 128 x 128 f64 matrix product; from Debian's zlib ({@code fixtures/zlib}) compressing 1 MiB of
- * text-like data at level 6 and decompressing it. One instance per trial, time per call.
+ * {@code fixtures/src/bench/kernels.c}: FNV-1a over 1 MiB, a sieve up to 2^20, recursive fib(27) and a
+ * 128 x 128 f64 matrix product ({@link ZlibBenchmark} has real zlib). One instance per trial, time
+ * per call.
  * {@code native} is the same C built with gcc -O2, called over a pipe ({@link NativeRoundTripBenchmark}
  * measures that pipe on its own). {@code graalwasm} is added by scripts/bench on JDK 21+.
  */
@@ -41,12 +41,10 @@ public class ComputeBenchmark {
   public static final int SIEVE_N = 1 << 20;
   /** fib argument: about 630 000 calls. */
   public static final int FIB_N = 27;
-  /** Seed of the hashed data and of the compressed text. */
+  /** Seed of the hashed data. */
   public static final int SEED = 42;
   /** Matrix order. */
   public static final int MATRIX_N = 128;
-  /** Bytes compressed per call. */
-  public static final int ZLIB_BYTES = 1 << 20;
 
   @Param({"skiff-compiler", "skiff-interpreter", "chicory-compiler", "chicory-interpreter", "wasmtime", "native"})
   public String runtime;
@@ -58,10 +56,6 @@ public class ComputeBenchmark {
   private PeerFunction sieve;
   private PeerFunction fib;
   private PeerFunction matmul;
-  private PeerFunction deflate;
-  private PeerFunction inflate;
-  private PeerModule zlibModule;
-  private PeerInstance zlib;
 
   /** Loads the kernels in the chosen runtime and fills the hash input. */
   @Setup
@@ -73,10 +67,6 @@ public class ComputeBenchmark {
       sieve = nativeKernels.function("sieve");
       fib = nativeKernels.function("fib");
       matmul = nativeKernels.function("matmul");
-      nativeKernels.call("zlib_fill", SEED);
-      deflate = nativeKernels.function("zlib_deflate");
-      inflate = nativeKernels.function("zlib_inflate");
-      deflate.call(ZLIB_BYTES);
       return;
     }
     module = Runtime.of(runtime).load(Fixtures.wasm("bench/kernels.wasm"));
@@ -86,12 +76,6 @@ public class ComputeBenchmark {
     sieve = instance.function("sieve");
     fib = instance.function("fib");
     matmul = instance.function("matmul");
-    zlibModule = Runtime.of(runtime).load(Fixtures.wasm("bench/zlib.wasm"));
-    zlib = zlibModule.instantiate();
-    zlib.function("zlib_fill").call(SEED);
-    deflate = zlib.function("zlib_deflate");
-    inflate = zlib.function("zlib_inflate");
-    deflate.call(ZLIB_BYTES); // what inflate decompresses
   }
 
   /** Releases the instance, module or native process. */
@@ -103,12 +87,7 @@ public class ComputeBenchmark {
     if (instance != null) {
       instance.close();
     }
-    if (zlib != null) {
-      zlib.close();
-    }
-    if (zlibModule != null) {
-      zlibModule.close();
-    }
+
     if (module != null) {
       module.close();
     }
@@ -136,17 +115,5 @@ public class ComputeBenchmark {
   @Benchmark
   public long matmul128() {
     return matmul.call(MATRIX_N);
-  }
-
-  /** zlib compress2 of 1 MiB at level 6. */
-  @Benchmark
-  public long zlibDeflate1MiB() {
-    return deflate.call(ZLIB_BYTES);
-  }
-
-  /** zlib uncompress back to 1 MiB, with its Adler-32. */
-  @Benchmark
-  public long zlibInflate1MiB() {
-    return inflate.call(0);
   }
 }
