@@ -1,10 +1,12 @@
 // The native reference for the compute kernels: the very same C (fixtures/src/bench/kernels.c),
 // compiled with gcc -O2 for the host, driven over a pipe by NativeKernels. Protocol, one line each:
-//   "<fn> <arg>\n"  ->  "<result>\n"   with fn in fill, hash, sieve, fib, nop
+//   "<fn> <arg>\n"  ->  "<result>\n"   with fn in fill, hash, sieve, fib, matmul, zlib_fill,
+//   zlib_deflate, zlib_inflate, nop (zlib_kernels.c is linked against Debian's libz of the same version)
 // so one JMH operation is one call plus one pipe round trip (the "nop" figure measures that trip).
 #include <stdio.h>
 #include <string.h>
 #include "kernels.c"
+#include "zlib_kernels.c"
 
 int main(void) {
   char fn[16];
@@ -15,6 +17,10 @@ int main(void) {
     if (strcmp(fn, "hash") == 0) result = hash((uint32_t)arg);
     else if (strcmp(fn, "sieve") == 0) result = sieve((uint32_t)arg);
     else if (strcmp(fn, "fib") == 0) result = fib((uint32_t)arg);
+    else if (strcmp(fn, "matmul") == 0) result = matmul((uint32_t)arg);
+    else if (strcmp(fn, "zlib_fill") == 0) { zlib_fill((uint32_t)arg); result = 0; }
+    else if (strcmp(fn, "zlib_deflate") == 0) result = zlib_deflate((uint32_t)arg);
+    else if (strcmp(fn, "zlib_inflate") == 0) result = zlib_inflate((uint32_t)arg);
     else if (strcmp(fn, "fill") == 0) { fill((uint32_t)arg); result = 0; }
     else if (strcmp(fn, "nop") == 0) result = arg;
     else { fprintf(stderr, "unknown function %s\n", fn); return 2; }

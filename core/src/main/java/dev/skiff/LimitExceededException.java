@@ -1,6 +1,9 @@
 package dev.skiff;
 
-/** A configured limit was exceeded, such as a module whose initial memory is above the memory cap. */
+/**
+ * A limit was exceeded: a configured one (such as a module whose initial memory is above the memory
+ * cap) or one of Chicory's (a table of more elements, or a memory larger, than it can hold).
+ */
 public final class LimitExceededException extends SkiffException {
   private static final long serialVersionUID = 1L;
 

@@ -12,12 +12,27 @@ import java.util.Optional;
  * }</pre>
  *
  * <p>The memory cap applies on top of the module's own declared maximum (the lower wins); a module whose
- * initial memory is already above it fails before it starts. A call that outlives its timeout is
+ * initial memory is already above it fails before it starts, and a guest's {@code memory.grow} past
+ * it fails as Wasm allows (the guest sees -1, so its {@code malloc} returns null). The default cap is
+ * {@link #DEFAULT_MAX_MEMORY} (1 GiB): a module declares its memory itself, so without a cap a few
+ * bytes of Wasm can make the JVM allocate gigabytes. Raise it with {@link Builder#maxMemory} (the
+ * CLI's {@code --max-memory}) up to {@link #MAX_MEMORY}. A call that outlives its timeout is
  * interrupted and the instance becomes unusable.
  */
 public final class Limits {
-  /** No memory cap beyond the module's own and Chicory's, and no timeout. */
-  public static final Limits NONE = new Builder().build();
+  /**
+   * The default memory cap, 1 GiB: more than typical programs use, and a few instances of it still
+   * fit a JVM heap of the default size on a machine with 16 GiB or more.
+   */
+  public static final long DEFAULT_MAX_MEMORY = 1L << 30;
+  /**
+   * The highest memory cap, 32767 pages (2 GiB less 64 KiB): the most Chicory 1.7.5 addresses
+   * correctly (its interpreter traps on every address at or above 2 GiB and its compiler drops the
+   * static offset there), and what one Java array holds.
+   */
+  public static final long MAX_MEMORY = 32767L * 65536;
+  /** The default memory cap and no timeout. */
+  public static final Limits DEFAULT = new Builder().build();
 
   private final long maxMemoryBytes;
   private final Duration timeout;
@@ -28,7 +43,7 @@ public final class Limits {
   }
 
   /**
-   * A builder with no limits set.
+   * A builder with the default limits: {@link #DEFAULT_MAX_MEMORY} and no timeout.
    *
    * @return a new builder
    */
@@ -49,12 +64,12 @@ public final class Limits {
   }
 
   /**
-   * The memory cap in bytes, if any.
+   * The memory cap in bytes.
    *
-   * @return the memory cap in bytes, if any
+   * @return the memory cap in bytes
    */
-  public Optional<Long> maxMemoryBytes() {
-    return maxMemoryBytes < 0 ? Optional.empty() : Optional.of(maxMemoryBytes);
+  public long maxMemoryBytes() {
+    return maxMemoryBytes;
   }
 
   /**
@@ -68,13 +83,13 @@ public final class Limits {
 
   @Override
   public String toString() {
-    return "Limits{maxMemoryBytes=" + (maxMemoryBytes < 0 ? "none" : maxMemoryBytes)
+    return "Limits{maxMemoryBytes=" + maxMemoryBytes
         + ", timeout=" + (timeout == null ? "none" : timeout) + "}";
   }
 
   /** Builds {@link Limits}. */
   public static final class Builder {
-    private long maxMemoryBytes = -1;
+    private long maxMemoryBytes = DEFAULT_MAX_MEMORY;
     private Duration timeout;
 
     private Builder() {}
@@ -82,12 +97,17 @@ public final class Limits {
     /**
      * Caps linear memory at this many bytes (rounded down to whole 64 KiB pages).
      *
-     * @param bytes the cap in bytes
+     * @param bytes the cap in bytes, from one page (65536) to {@link #MAX_MEMORY}
      * @return this builder
+     * @throws IllegalArgumentException if {@code bytes} is outside that range
      */
     public Builder maxMemory(long bytes) {
       if (bytes < 65536) {
         throw new IllegalArgumentException("maxMemory must be at least one 64 KiB page: " + bytes);
+      }
+      if (bytes > MAX_MEMORY) {
+        throw new IllegalArgumentException("maxMemory can be at most " + MAX_MEMORY
+            + " bytes (32767 pages, 2 GiB - 64 KiB), the most Chicory addresses correctly: " + bytes);
       }
       this.maxMemoryBytes = bytes;
       return this;

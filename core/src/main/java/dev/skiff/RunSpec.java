@@ -10,6 +10,7 @@ import dev.skiff.internal.Guest;
 import dev.skiff.internal.GuestThreads;
 import dev.skiff.internal.Linker;
 import dev.skiff.internal.LoadedModule;
+import dev.skiff.internal.Versions;
 import dev.skiff.internal.WasiTrace;
 import dev.skiff.wasi.Output;
 import dev.skiff.wasi.Preopen;
@@ -157,16 +158,23 @@ final class RunSpec {
    * computed here: the lower of the module's maximum and the caller's cap.
    */
   private static Optional<MemoryLimits> memoryLimits(WasmModule module, Limits limits) {
-    if (limits.maxMemoryBytes().isEmpty() || module.memorySection().isEmpty()
-        || module.memorySection().get().memoryCount() == 0) {
+    if (module.memorySection().isEmpty() || module.memorySection().get().memoryCount() == 0) {
       return Optional.empty();
     }
     MemoryLimits declared = module.memorySection().get().getMemory(0).limits();
-    int capPages = (int) Math.min(MemoryLimits.MAX_PAGES, limits.maxMemoryBytes().get() / 65536);
+    if (declared.initialPages() * 65536L > Limits.MAX_MEMORY) {
+      throw new LimitExceededException("The module needs " + declared.initialPages()
+          + " pages (" + declared.initialPages() * 64L + " KiB) of memory at start, above the "
+          + Limits.MAX_MEMORY / 65536 + " pages (2 GiB - 64 KiB) that Chicory " + Versions.CHICORY
+          + " addresses correctly; no Limits.maxMemory can run it.");
+    }
+    long cap = limits.maxMemoryBytes();
+    int capPages = (int) (cap / 65536);
     if (declared.initialPages() > capPages) {
       throw new LimitExceededException("The module needs " + declared.initialPages()
           + " pages (" + declared.initialPages() * 64L + " KiB) of memory at start, above the cap of "
-          + capPages + " pages (" + limits.maxMemoryBytes().get() + " bytes); raise Limits.maxMemory.");
+          + capPages + " pages (" + cap + " bytes); raise Limits.maxMemory (--max-memory on the"
+          + " command line), up to " + Limits.MAX_MEMORY + " bytes.");
     }
     int max = Math.min(declared.maximumPages(), capPages);
     return Optional.of(new MemoryLimits(declared.initialPages(), max, declared.shared()));

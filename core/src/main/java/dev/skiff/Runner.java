@@ -8,6 +8,7 @@ import dev.skiff.internal.Guest;
 import dev.skiff.internal.GuestThreads;
 import dev.skiff.internal.LoadedModule;
 import dev.skiff.internal.Modules;
+import dev.skiff.internal.Versions;
 import dev.skiff.oci.ImageConfig;
 import dev.skiff.wasi.Access;
 import dev.skiff.wasi.Output;
@@ -59,7 +60,7 @@ public final class Runner {
   private final List<Preopen> preopens = new ArrayList<>();
   private boolean imageRoot;
   private final List<ImportFunction> hostFunctions = new ArrayList<>();
-  private Limits limits = Limits.NONE;
+  private Limits limits = Limits.DEFAULT;
   private Consumer<WasiOptions.Builder> wasiCustomizer = b -> { };
   private WasiCallListener wasiListener;
   private boolean used;

@@ -2,9 +2,11 @@ package dev.skiff;
 
 import com.dylibso.chicory.wasm.ChicoryException;
 import com.dylibso.chicory.wasm.MalformedException;
+import com.dylibso.chicory.wasm.types.TableLimits;
 import dev.skiff.internal.CompiledCodeCache;
 import dev.skiff.internal.GuestThreads;
 import dev.skiff.internal.LoadedModule;
+import dev.skiff.internal.TableSizes;
 import dev.skiff.internal.Versions;
 import dev.skiff.oci.ContentStore;
 import dev.skiff.oci.OciClient;
@@ -165,6 +167,12 @@ public final class Skiff implements AutoCloseable {
           + " is not a valid WebAssembly module: " + e.getMessage(), e);
     }
     if (e instanceof ChicoryException) {
+      long table = TableSizes.oversized(pulled.modulePath());
+      if (table >= 0) {
+        return new LimitExceededException("The module of " + pulled.source() + " declares a table of "
+            + table + " elements; Chicory " + Versions.CHICORY + " holds at most " + TableLimits.LIMIT_MAX
+            + " elements per table.", e);
+      }
       return new UnsupportedModuleException("The module of " + pulled.source()
           + " uses a WebAssembly feature Chicory " + Versions.CHICORY + " cannot run: " + e.getMessage(), e);
     }

@@ -209,7 +209,7 @@ class WasmHandlerTest {
     assertThrows(LimitExceededException.class, () -> WasmHandler.builder(fixture("serving/echo.wasm"))
         .configure(r -> r.limits(l -> l.maxMemory(65536))).build());
     assertThrows(IllegalArgumentException.class, () -> WasmHandler.builder(fixture("serving/echo.wasm"))
-        .configure(r -> r.limits(Limits.NONE)).build());
+        .configure(r -> r.limits(Limits.DEFAULT)).build());
   }
 
   /** A body of {@code size} zero bytes that counts what was read of it. */

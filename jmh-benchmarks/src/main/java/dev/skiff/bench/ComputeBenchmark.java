@@ -21,8 +21,10 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Throughput of exported compute functions compiled from C ({@code fixtures/src/bench/kernels.c}):
- * FNV-1a over 1 MiB, a sieve up to 2^20, recursive fib(27); one instance per trial, time per call.
+ * Throughput of exported compute functions compiled from C, each reported on its own: from
+ * {@code fixtures/src/bench/kernels.c}: FNV-1a over 1 MiB, a sieve up to 2^20, recursive fib(27) and a
+ * 128 x 128 f64 matrix product ({@link ZlibBenchmark} has real zlib). One instance per trial, time
+ * per call.
  * {@code native} is the same C built with gcc -O2, called over a pipe ({@link NativeRoundTripBenchmark}
  * measures that pipe on its own). {@code graalwasm} is added by scripts/bench on JDK 21+.
  */
@@ -41,6 +43,8 @@ public class ComputeBenchmark {
   public static final int FIB_N = 27;
   /** Seed of the hashed data. */
   public static final int SEED = 42;
+  /** Matrix order. */
+  public static final int MATRIX_N = 128;
 
   @Param({"skiff-compiler", "skiff-interpreter", "chicory-compiler", "chicory-interpreter", "wasmtime", "native"})
   public String runtime;
@@ -51,6 +55,7 @@ public class ComputeBenchmark {
   private PeerFunction hash;
   private PeerFunction sieve;
   private PeerFunction fib;
+  private PeerFunction matmul;
 
   /** Loads the kernels in the chosen runtime and fills the hash input. */
   @Setup
@@ -61,6 +66,7 @@ public class ComputeBenchmark {
       hash = nativeKernels.function("hash");
       sieve = nativeKernels.function("sieve");
       fib = nativeKernels.function("fib");
+      matmul = nativeKernels.function("matmul");
       return;
     }
     module = Runtime.of(runtime).load(Fixtures.wasm("bench/kernels.wasm"));
@@ -69,6 +75,7 @@ public class ComputeBenchmark {
     hash = instance.function("hash");
     sieve = instance.function("sieve");
     fib = instance.function("fib");
+    matmul = instance.function("matmul");
   }
 
   /** Releases the instance, module or native process. */
@@ -80,6 +87,7 @@ public class ComputeBenchmark {
     if (instance != null) {
       instance.close();
     }
+
     if (module != null) {
       module.close();
     }
@@ -101,5 +109,11 @@ public class ComputeBenchmark {
   @Benchmark
   public long fib27() {
     return fib.call(FIB_N);
+  }
+
+  /** 128 x 128 f64 matrix product. */
+  @Benchmark
+  public long matmul128() {
+    return matmul.call(MATRIX_N);
   }
 }

@@ -1,6 +1,8 @@
 package dev.skiff.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.skiff.bench.peers.NativeKernels;
 import dev.skiff.bench.peers.PeerInstance;
@@ -31,6 +33,7 @@ class PeersAgreeTest {
   static void startNative() {
     nativeKernels = new NativeKernels();
     nativeKernels.call("fill", ComputeBenchmark.SEED);
+    nativeKernels.call("zlib_fill", ZlibBenchmark.SEED);
   }
 
   @AfterAll
@@ -51,6 +54,23 @@ class PeersAgreeTest {
       assertEquals(82025, nativeKernels.call("sieve", ComputeBenchmark.SIEVE_N), "native sieve(2^20)");
       assertEquals(nativeKernels.call("fib", 20), instance.function("fib").call(20), "fib");
       assertEquals(196418, nativeKernels.call("fib", ComputeBenchmark.FIB_N), "native fib(27)");
+      assertEquals(nativeKernels.call("matmul", 24), instance.function("matmul").call(24), "matmul");
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("runtimes")
+  void zlibCompressesAndDecompressesAsNativeZlibDoes(Runtime runtime) {
+    int n = 64 << 10; // a sixteenth of the benchmark's input keeps the interpreters quick
+    try (PeerModule module = runtime.load(Fixtures.wasm("bench/zlib.wasm"));
+         PeerInstance instance = module.instantiate()) {
+      instance.function("zlib_fill").call(ZlibBenchmark.SEED);
+      long size = instance.function("zlib_deflate").call(n);
+      assertEquals(nativeKernels.call("zlib_deflate", n), size, "compressed size, same zlib and level");
+      assertTrue(size > 0 && size < n / 2, "text-like input compresses: " + size);
+      long adler = instance.function("zlib_inflate").call(0);
+      assertEquals(nativeKernels.call("zlib_inflate", 0), adler, "Adler-32 of the decompressed bytes");
+      assertNotEquals(0, adler, "inflate failed");
     }
   }
 

@@ -9,8 +9,8 @@ import com.dylibso.chicory.wasm.types.FunctionImport;
 import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.Import;
 import dev.skiff.wasi.internal.Descriptor;
+import dev.skiff.wasi.internal.FlatMemory;
 import dev.skiff.wasi.internal.OutboundPolicy;
-import dev.skiff.wasi.internal.PagedMemory;
 import dev.skiff.wasi.internal.WasiHost;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -69,7 +69,7 @@ public final class WasiPreview1 implements AutoCloseable {
    * @return a new, zeroed memory of {@code limits.initialPages()} pages
    */
   public static Memory memory(MemoryLimits limits) {
-    return limits.shared() ? new ByteArrayMemory(limits) : new PagedMemory(limits);
+    return limits.shared() ? new ByteArrayMemory(limits) : new FlatMemory(limits);
   }
 
   /**

@@ -34,8 +34,9 @@ public final class NativeKernels implements AutoCloseable {
       Path binary = dir.resolve("native_kernels");
       Process cc = new ProcessBuilder(gcc.toString(), "-O2", "-Wno-attributes",
           "-I", root.resolve("fixtures/src/bench").toString(),
+          "-I", root.resolve("fixtures/zlib").toString(),
           "-o", binary.toString(),
-          root.resolve("jmh-benchmarks/src/main/c/native_kernels.c").toString())
+          root.resolve("jmh-benchmarks/src/main/c/native_kernels.c").toString(), "-lz")
           .redirectErrorStream(true).start();
       String output = new String(cc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       if (!cc.waitFor(60, TimeUnit.SECONDS) || cc.exitValue() != 0) {

@@ -81,6 +81,9 @@ public final class Report {
           "FNV-1a over 1 MiB, sieve to 2^20, recursive fib(27), compiled from one C file. `native` is the "
               + "same C with gcc -O2, called over a pipe (round trip in the last table, included in its "
               + "figure). Baseline: raw Chicory's runtime compiler."),
+      new Suite("zlib (time per call, one instance)", "ZlibBenchmark", "chicory-compiler",
+          "Debian 12's zlib 1.2.13: compress2 of 1 MiB of text-like data at level 6, and uncompress. "
+              + "`native` links Debian's libz of the same version. Baseline: raw Chicory's runtime compiler."),
       new Suite("Request handler", "HandlerBenchmark", "chicory-compiler",
           "instancePerRequest: instantiate, write a 66-byte request, call `handle`, read the response, "
               + "close. warmCall: the same on one long-lived instance. Baseline: raw Chicory's compiler."),
@@ -184,7 +187,7 @@ public final class Report {
           continue;
         }
         md.append("**").append(jdk).append("**\n\n");
-        boolean withNative = suite.classPrefix.equals("ComputeBenchmark");
+        boolean withNative = suite.classPrefix.equals("ComputeBenchmark") || suite.classPrefix.equals("ZlibBenchmark");
         md.append("| benchmark | runtime | time | ratio to ").append(suite.baseline == null ? "-" : suite.baseline)
             .append(withNative ? " | ratio to native |" : " |").append('\n');
         md.append(withNative ? "|---|---|---:|---:|---:|\n" : "|---|---|---:|---:|\n");

@@ -16,12 +16,12 @@ final class Guest {
 
   Memory memory;
   /** The same memory when it is ours, whose windows spare the copy through a host buffer. */
-  private PagedMemory paged;
+  private FlatMemory flat;
 
   /** Binds the memory of the calling instance; null (a module without memory) makes every access EFAULT. */
   void bind(Memory memory) {
     this.memory = memory;
-    this.paged = memory instanceof PagedMemory ? (PagedMemory) memory : null;
+    this.flat = memory instanceof FlatMemory ? (FlatMemory) memory : null;
   }
 
   long size() {
@@ -71,8 +71,8 @@ final class Guest {
    */
   ByteBuffer outgoing(int addr, long len, ByteBuffer scratch) {
     int n = (int) Math.min(len, scratch.capacity());
-    if (paged != null) {
-      return paged.window(addr, n);
+    if (flat != null) {
+      return flat.window(addr, n);
     }
     read(addr, scratch.array(), 0, n);
     return scratch.clear().limit(n);
@@ -85,20 +85,20 @@ final class Guest {
    */
   ByteBuffer incoming(int addr, long len, ByteBuffer scratch) {
     int n = (int) Math.min(len, scratch.capacity());
-    return paged != null ? paged.window(addr, n) : scratch.clear().limit(n);
+    return flat != null ? flat.window(addr, n) : scratch.clear().limit(n);
   }
 
   /** Completes an {@link #incoming} move of {@code n} bytes that the host put in {@code piece}. */
   void landed(int addr, ByteBuffer piece, int n) {
-    if (paged == null) {
+    if (flat == null) {
       memory.write(addr, piece.array(), 0, n);
     }
   }
 
   /** Copies guest bytes into {@code dst}; the caller has checked the range. */
   void read(int addr, byte[] dst, int off, int len) {
-    if (paged != null) {
-      paged.readInto(addr, dst, off, len);
+    if (flat != null) {
+      flat.readInto(addr, dst, off, len);
       return;
     }
     // Chicory 1.7.5's Memory has no read-into-array method (readBytes allocates a new array), so

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.dylibso.chicory.runtime.ByteArrayMemory;
 import com.dylibso.chicory.runtime.ImportValues;
@@ -12,7 +13,7 @@ import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.runtime.WasmRuntimeException;
 import com.dylibso.chicory.wasm.UninstantiableException;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
-import dev.skiff.wasi.internal.PagedMemory;
+import dev.skiff.wasi.internal.FlatMemory;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Random;
@@ -24,7 +25,7 @@ import org.junit.jupiter.api.Test;
  * the reference: the same random operations, clustered around page boundaries and the end of
  * memory, must give the same values, the same traps and the same bytes.
  */
-class PagedMemoryTest {
+class FlatMemoryTest {
   private static final int PAGE = Memory.PAGE_SIZE;
 
   @Test
@@ -34,7 +35,7 @@ class PagedMemoryTest {
       MemoryLimits limits = new MemoryLimits(1 + random.nextInt(3), 6);
       Memory ours = WasiPreview1.memory(limits);
       Memory reference = new ByteArrayMemory(limits);
-      assertInstanceOf(PagedMemory.class, ours);
+      assertInstanceOf(FlatMemory.class, ours);
       for (int step = 0; step < 3_000; step++) {
         int op = random.nextInt(14);
         int addr = address(random, ours);
@@ -49,10 +50,12 @@ class PagedMemoryTest {
     }
   }
 
-  /** Mostly near a page boundary or the end of memory, sometimes anywhere, sometimes wild. */
+  /** Mostly near a page boundary or the end of memory, sometimes anywhere, at the 2 or 4 GiB edge, or wild. */
   private static int address(Random random, Memory m) {
     int size = m.pages() * PAGE;
-    switch (random.nextInt(5)) {
+    switch (random.nextInt(7)) {
+      case 5: return Integer.MAX_VALUE - 8 + random.nextInt(17); // either side of 2 GiB
+      case 6: return -9 + random.nextInt(18); // either side of 4 GiB, which wraps to 0
       case 0: return size - 12 + random.nextInt(16);
       case 1: return PAGE * random.nextInt(m.pages() + 1) - 9 + random.nextInt(18);
       case 2: return random.nextInt(size);
@@ -120,18 +123,47 @@ class PagedMemoryTest {
   }
 
   @Test
-  void windowsReadAndWriteGuestMemoryAndStopAtThePageEnd() {
-    PagedMemory m = (PagedMemory) WasiPreview1.memory(new MemoryLimits(2, 2));
+  void windowsReadAndWriteGuestMemoryAcrossPagesAndFollowGrowth() {
+    FlatMemory m = (FlatMemory) WasiPreview1.memory(new MemoryLimits(2, 3));
     m.writeI32(PAGE - 4, 0x04030201);
     ByteBuffer w = m.window(PAGE - 4, 100);
-    assertEquals(4, w.remaining());
+    assertEquals(100, w.remaining());
     assertEquals(1, w.get());
     w.put((byte) 9);
     assertEquals(9, m.read(PAGE - 3));
-    ByteBuffer next = m.window(PAGE, 100);
-    assertEquals(100, next.remaining());
-    next.put(new byte[] {7, 8});
+    w.position(PAGE).put(new byte[] {7, 8});
     assertEquals(0x0807, m.readShort(PAGE));
+    assertEquals(2, m.grow(1));
+    m.writeByte(3 * PAGE - 1, (byte) 5);
+    ByteBuffer grown = m.window(3 * PAGE - 1, 1);
+    assertEquals(5, grown.get());
+    assertEquals(9, m.window(PAGE - 3, 1).get(), "bytes written before growing are kept");
+  }
+
+  @Test
+  void theLargestMemoryIsExactAtItsEndAndAtTheTwoAndFourGibEdges() {
+    int pages = Memory.RUNTIME_MAX_PAGES;
+    int size = pages * PAGE; // 2 GiB - 64 KiB, one Java array
+    Memory m = WasiPreview1.memory(new MemoryLimits(pages, 65536));
+    assertEquals(-1, m.grow(1), "no page beyond what Chicory addresses");
+    m.writeLong(size - 8, 0x0807060504030201L);
+    assertEquals(0x08070605, m.readInt(size - 4));
+    assertEquals(8, m.read(size - 1));
+    for (int addr : new int[] {size - 7, size - 1, size, Integer.MAX_VALUE, Integer.MIN_VALUE, -8, -1}) {
+      assertThrows(WasmRuntimeException.class, () -> m.readLong(addr), "readLong at " + Integer.toUnsignedString(addr));
+    }
+    assertThrows(WasmRuntimeException.class, () -> m.read(size));
+    assertThrows(WasmRuntimeException.class, () -> m.writeByte(-1, (byte) 1));
+    assertThrows(WasmRuntimeException.class, () -> m.copy(size - 4, 0, 5));
+    assertThrows(WasmRuntimeException.class, () -> m.writeLong(size - 4, -1L));
+    assertEquals(0x0807060504030201L, m.readLong(size - 8), "a trapping access writes nothing");
+  }
+
+  @Test
+  void aMemoryAboveWhatChicoryAddressesIsRefused() {
+    UninstantiableException e = assertThrows(UninstantiableException.class,
+        () -> WasiPreview1.memory(new MemoryLimits(Memory.RUNTIME_MAX_PAGES + 1, 65536)));
+    assertTrue(e.getMessage().contains("32768 pages"), e.getMessage());
   }
 
   @Test

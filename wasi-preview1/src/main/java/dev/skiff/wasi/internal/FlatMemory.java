@@ -17,19 +17,21 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
- * A non-shared Wasm linear memory made of one {@code byte[]} per 64 KiB page, so growing never
- * copies guest bytes (only the small page table). What it adds to Chicory's memory is {@link #window}: a reusable {@link ByteBuffer} over
- * guest bytes, which lets WASI move data between guest memory and host channels or streams with no
- * intermediate copy (Chicory 1.7.5's {@code Memory} can only copy out into a newly allocated array).
+ * A non-shared Wasm linear memory held in one flat {@code byte[]}, so that a Wasm load or store,
+ * once the JIT inlines it into compiled guest code, is one bounds test and one array access
+ * (little-endian {@link VarHandle} views for the wider types). What it adds to Chicory's memory is
+ * {@link #window}: a reusable {@link ByteBuffer} over guest bytes, which lets WASI move data between
+ * guest memory and host channels or streams with no intermediate copy (Chicory 1.7.5's
+ * {@code Memory} can only copy out into a newly allocated array).
  *
- * <p>Loads and stores catch the JVM's own array checks instead of testing bounds first: the page
- * table holds exactly the current pages, so an address beyond them indexes out of the table, which
- * becomes Wasm's "out of bounds memory access" trap. Not thread-safe, like the instance that
- * owns it.
+ * <p>The array can be longer than the memory: growing reserves room geometrically (up to the
+ * maximum), so a guest that grows one page at a time copies its bytes O(log n) times, not n times.
+ * Every access therefore tests its address against the memory's size, not the array's length.
+ * A memory holds at most {@link Memory#RUNTIME_MAX_PAGES} pages (2 GiB less one page), which is
+ * what Chicory 1.7.5 addresses correctly and fits one Java array. Not thread-safe, like the
+ * instance that owns it.
  */
-public final class PagedMemory implements Memory {
-  private static final int SHIFT = 16;
-  private static final int MASK = PAGE_SIZE - 1;
+public final class FlatMemory implements Memory {
   private static final VarHandle SHORTS =
       MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
   private static final VarHandle INTS =
@@ -39,87 +41,80 @@ public final class PagedMemory implements Memory {
 
   private final MemoryLimits limits;
   private final int maximumPages;
-  /**
-   * One array per page, exactly {@link #size} of them: a table sized for the maximum would cost every
-   * instance 128 KiB of zeroing when the module declares no maximum.
-   */
-  private byte[][] pages;
-  /** One reusable buffer per page, made on first use by {@link #window}. */
-  private ByteBuffer[] windows = new ByteBuffer[0];
+  /** The guest's bytes from 0 to {@link #size}; the rest is zero room for growing into. */
+  private byte[] bytes;
+  /** The memory's size in bytes (at most 2^31 - 2^16, so {@code size - 8 - addr} never overflows). */
   private int size;
+  /** The buffer {@link #window} reuses, over the current {@link #bytes}. */
+  private ByteBuffer view;
   private DataSegment[] segments = new DataSegment[0];
 
   /**
    * Creates a memory of {@code limits.initialPages()} zeroed pages.
    *
    * @throws IllegalArgumentException if the limits are shared (Wasm threads need Chicory's memory)
+   * @throws UninstantiableException if the initial size is above {@link Memory#RUNTIME_MAX_PAGES}
    */
-  public PagedMemory(MemoryLimits limits) {
+  public FlatMemory(MemoryLimits limits) {
     if (limits.shared()) {
       throw new IllegalArgumentException("shared memories are not supported");
     }
+    if (limits.initialPages() > RUNTIME_MAX_PAGES) {
+      throw new UninstantiableException("a memory of " + limits.initialPages() + " pages is above the "
+          + RUNTIME_MAX_PAGES + " pages (2 GiB - 64 KiB) that Chicory addresses correctly");
+    }
     this.limits = limits;
     this.maximumPages = Math.min(limits.maximumPages(), RUNTIME_MAX_PAGES);
-    this.pages = new byte[limits.initialPages()][];
-    for (int i = 0; i < limits.initialPages(); i++) {
-      pages[i] = new byte[PAGE_SIZE];
-    }
-    this.size = limits.initialPages();
+    this.size = limits.initialPages() * PAGE_SIZE;
+    this.bytes = new byte[size];
   }
 
   /**
    * A buffer over guest memory from {@code addr}: position at {@code addr}, limit at
-   * {@code addr + len} or the end of that page, whichever comes first. Reading it reads guest
-   * memory and writing it writes guest memory. The buffer is reused: it is valid until the next
-   * call for the same page. The caller has checked that the range is inside the memory.
+   * {@code addr + len}. Reading it reads guest memory and writing it writes guest memory. The
+   * buffer is reused: it is valid until the next call or until the memory grows. The caller has
+   * checked that the range is inside the memory.
    */
   public ByteBuffer window(int addr, int len) {
-    int page = addr >>> SHIFT;
-    if (page >= windows.length) {
-      windows = Arrays.copyOf(windows, Math.max(page + 1, size));
+    ByteBuffer w = view;
+    if (w == null || w.array() != bytes) {
+      w = ByteBuffer.wrap(bytes);
+      view = w;
     }
-    ByteBuffer w = windows[page];
-    if (w == null) {
-      w = ByteBuffer.wrap(pages[page]);
-      windows[page] = w;
-    }
-    int off = addr & MASK;
-    w.limit(Math.min(PAGE_SIZE, off + len)).position(off);
+    w.limit(addr + len).position(addr);
     return w;
   }
 
-  /** Copies guest bytes into {@code dst}, page by page. */
+  /** Copies guest bytes into {@code dst}. */
   public void readInto(int addr, byte[] dst, int off, int len) {
     check(addr, len);
     checkArray(dst, off, len);
-    while (len > 0) {
-      int in = addr & MASK;
-      int n = Math.min(len, PAGE_SIZE - in);
-      System.arraycopy(pages[addr >>> SHIFT], in, dst, off, n);
-      addr += n;
-      off += n;
-      len -= n;
-    }
+    System.arraycopy(bytes, addr, dst, off, len);
   }
 
   @Override
   public int pages() {
-    return size;
+    return size / PAGE_SIZE;
   }
 
   @Override
   public int grow(int delta) {
-    int before = size;
+    int before = pages();
     long after = (long) before + delta;
     if (delta < 0 || after > maximumPages) {
       return -1;
     }
-    byte[][] grown = Arrays.copyOf(pages, (int) after);
-    for (int i = before; i < after; i++) {
-      grown[i] = new byte[PAGE_SIZE];
+    int needed = (int) after * PAGE_SIZE;
+    if (needed > bytes.length) {
+      // room for half as much again, within the maximum: amortised O(1) copying per page
+      long room = Math.min((long) maximumPages * PAGE_SIZE, Math.max(needed, bytes.length + (bytes.length >> 1)));
+      try {
+        bytes = Arrays.copyOf(bytes, (int) room);
+      } catch (OutOfMemoryError e) {
+        return -1; // Wasm lets memory.grow fail; the guest sees -1, the JVM lives on
+      }
     }
-    pages = grown;
-    size = (int) after;
+    size = needed;
     return before;
   }
 
@@ -208,53 +203,41 @@ public final class PagedMemory implements Memory {
   public void write(int addr, byte[] src, int off, int len) {
     checkArray(src, off, len);
     check(addr, len);
-    while (len > 0) {
-      int in = addr & MASK;
-      int n = Math.min(len, PAGE_SIZE - in);
-      System.arraycopy(src, off, pages[addr >>> SHIFT], in, n);
-      addr += n;
-      off += n;
-      len -= n;
-    }
+    System.arraycopy(src, off, bytes, addr, len);
   }
 
   @Override
   public byte[] readBytes(int addr, int len) {
     check(addr, len);
-    byte[] out = new byte[len];
-    readInto(addr, out, 0, len);
-    return out;
+    return Arrays.copyOfRange(bytes, addr, addr + len);
   }
+
+  // The accessors below stay small so that the JIT inlines them into compiled guest code even at
+  // call sites it considers cold. "(addr | (size - w - addr)) < 0" is "addr < 0 or addr + w > size"
+  // in one test: a negative addr is an address at or above 2 GiB, beyond any memory here.
 
   @Override
   public byte read(int addr) {
-    try {
-      return pages[addr >>> SHIFT][addr & MASK];
-    } catch (RuntimeException e) {
-      throw trap(e, addr, 1);
+    if ((addr | (size - 1 - addr)) < 0) {
+      throw trap(addr, 1);
     }
+    return bytes[addr];
   }
 
   @Override
   public void writeByte(int addr, byte value) {
-    try {
-      pages[addr >>> SHIFT][addr & MASK] = value;
-    } catch (RuntimeException e) {
-      throw trap(e, addr, 1);
+    if ((addr | (size - 1 - addr)) < 0) {
+      throw trap(addr, 1);
     }
+    bytes[addr] = value;
   }
 
   @Override
   public short readShort(int addr) {
-    int in = addr & MASK;
-    if (in <= PAGE_SIZE - 2) {
-      try {
-        return (short) SHORTS.get(pages[addr >>> SHIFT], in);
-      } catch (RuntimeException e) {
-        throw trap(e, addr, 2);
-      }
+    if ((addr | (size - 2 - addr)) < 0) {
+      throw trap(addr, 2);
     }
-    return (short) straddling(addr, 2);
+    return (short) SHORTS.get(bytes, addr);
   }
 
   @Override
@@ -264,70 +247,42 @@ public final class PagedMemory implements Memory {
 
   @Override
   public void writeShort(int addr, short value) {
-    int in = addr & MASK;
-    if (in <= PAGE_SIZE - 2) {
-      try {
-        SHORTS.set(pages[addr >>> SHIFT], in, value);
-        return;
-      } catch (RuntimeException e) {
-        throw trap(e, addr, 2);
-      }
+    if ((addr | (size - 2 - addr)) < 0) {
+      throw trap(addr, 2);
     }
-    straddle(addr, value, 2);
+    SHORTS.set(bytes, addr, value);
   }
 
   @Override
   public int readInt(int addr) {
-    int in = addr & MASK;
-    if (in <= PAGE_SIZE - 4) {
-      try {
-        return (int) INTS.get(pages[addr >>> SHIFT], in);
-      } catch (RuntimeException e) {
-        throw trap(e, addr, 4);
-      }
+    if ((addr | (size - 4 - addr)) < 0) {
+      throw trap(addr, 4);
     }
-    return (int) straddling(addr, 4);
+    return (int) INTS.get(bytes, addr);
   }
 
   @Override
   public void writeI32(int addr, int value) {
-    int in = addr & MASK;
-    if (in <= PAGE_SIZE - 4) {
-      try {
-        INTS.set(pages[addr >>> SHIFT], in, value);
-        return;
-      } catch (RuntimeException e) {
-        throw trap(e, addr, 4);
-      }
+    if ((addr | (size - 4 - addr)) < 0) {
+      throw trap(addr, 4);
     }
-    straddle(addr, value, 4);
+    INTS.set(bytes, addr, value);
   }
 
   @Override
   public long readLong(int addr) {
-    int in = addr & MASK;
-    if (in <= PAGE_SIZE - 8) {
-      try {
-        return (long) LONGS.get(pages[addr >>> SHIFT], in);
-      } catch (RuntimeException e) {
-        throw trap(e, addr, 8);
-      }
+    if ((addr | (size - 8 - addr)) < 0) {
+      throw trap(addr, 8);
     }
-    return straddling(addr, 8);
+    return (long) LONGS.get(bytes, addr);
   }
 
   @Override
   public void writeLong(int addr, long value) {
-    int in = addr & MASK;
-    if (in <= PAGE_SIZE - 8) {
-      try {
-        LONGS.set(pages[addr >>> SHIFT], in, value);
-        return;
-      } catch (RuntimeException e) {
-        throw trap(e, addr, 8);
-      }
+    if ((addr | (size - 8 - addr)) < 0) {
+      throw trap(addr, 8);
     }
-    straddle(addr, value, 8);
+    LONGS.set(bytes, addr, value);
   }
 
   @Override
@@ -360,42 +315,16 @@ public final class PagedMemory implements Memory {
     writeLong(addr, Double.doubleToRawLongBits(value));
   }
 
-  /** A little-endian value of {@code width} bytes that crosses a page boundary. */
-  private long straddling(int addr, int width) {
-    check(addr, width);
-    long v = 0;
-    for (int i = width - 1; i >= 0; i--) {
-      v = (v << 8) | (read(addr + i) & 0xFF);
-    }
-    return v;
-  }
-
-  private void straddle(int addr, long value, int width) {
-    check(addr, width); // all or nothing: a store that would trap writes no byte
-    for (int i = 0; i < width; i++) {
-      writeByte(addr + i, (byte) (value >>> (8 * i)));
-    }
-  }
-
   @Override
   public void zero() {
-    for (int i = 0; i < size; i++) {
-      Arrays.fill(pages[i], (byte) 0);
-    }
+    Arrays.fill(bytes, 0, size, (byte) 0);
   }
 
   /** Sets the bytes from {@code from} (inclusive) to {@code to} (exclusive), as {@code memory.fill}. */
   @Override
   public void fill(byte value, int from, int to) {
-    int len = to - from;
-    check(from, len);
-    while (len > 0) {
-      int in = from & MASK;
-      int n = Math.min(len, PAGE_SIZE - in);
-      Arrays.fill(pages[from >>> SHIFT], in, in + n, value);
-      from += n;
-      len -= n;
-    }
+    check(from, to - from);
+    Arrays.fill(bytes, from, to, value);
   }
 
   /** {@code memory.copy}: overlapping ranges behave as if copied through a temporary buffer. */
@@ -403,31 +332,11 @@ public final class PagedMemory implements Memory {
   public void copy(int dest, int src, int len) {
     check(src, len);
     check(dest, len);
-    if (Integer.compareUnsigned(dest, src) <= 0) {
-      // Forward: every piece's source lies at or above everything written so far.
-      while (len > 0) {
-        int n = Math.min(len, Math.min(PAGE_SIZE - (src & MASK), PAGE_SIZE - (dest & MASK)));
-        System.arraycopy(pages[src >>> SHIFT], src & MASK, pages[dest >>> SHIFT], dest & MASK, n);
-        src += n;
-        dest += n;
-        len -= n;
-      }
-    } else {
-      // Backward, from the ends: every piece's source lies below everything written so far.
-      int s = src + len;
-      int d = dest + len;
-      while (len > 0) {
-        int n = Math.min(len, Math.min(((s - 1) & MASK) + 1, ((d - 1) & MASK) + 1));
-        s -= n;
-        d -= n;
-        System.arraycopy(pages[s >>> SHIFT], s & MASK, pages[d >>> SHIFT], d & MASK, n);
-        len -= n;
-      }
-    }
+    System.arraycopy(bytes, src, bytes, dest, len); // arraycopy is a memmove
   }
 
   private boolean inBounds(int addr, int len) {
-    return len >= 0 && (addr & 0xFFFFFFFFL) + len <= (long) size * PAGE_SIZE;
+    return len >= 0 && (addr & 0xFFFFFFFFL) + len <= size;
   }
 
   private void check(int addr, int len) {
@@ -445,13 +354,11 @@ public final class PagedMemory implements Memory {
 
   private String outOfBounds(int addr, int len) {
     return "out of bounds memory access: attempted to access address: " + (addr & 0xFFFFFFFFL)
-        + " but limit is: " + (long) size * PAGE_SIZE + " and size: " + len;
+        + " but limit is: " + size + " and size: " + len;
   }
 
-  private RuntimeException trap(RuntimeException e, int addr, int len) {
-    if (e instanceof IndexOutOfBoundsException || e instanceof NullPointerException) {
-      return new WasmRuntimeException(outOfBounds(addr, len));
-    }
-    return e;
+  /** Out of line, so that the accessors stay small. */
+  private WasmRuntimeException trap(int addr, int len) {
+    return new WasmRuntimeException(outOfBounds(addr, len));
   }
 }
