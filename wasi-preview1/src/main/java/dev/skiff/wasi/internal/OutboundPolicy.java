@@ -16,7 +16,7 @@ import java.util.Set;
  * {@code [scheme://]HOST:PORT}: HOST is a name ({@code redis.internal}), a subdomain wildcard
  * ({@code *.example.com}), an IP literal ({@code 10.0.0.7}, {@code [::1]}) or {@code *}; PORT is a
  * number, a range {@code 8000-8099} or {@code *}. Loopback is never implied: {@code *} and wildcards
- * match no loopback address; only a pattern naming {@code localhost}, a loopback IP or a name that
+ * match no loopback or any-address (0.0.0.0, ::, which reach loopback), IPv4-mapped or not; only a pattern naming {@code localhost}, a loopback IP or a name that
  * resolves to one reaches the host's own services.
  *
  * <p>Names go through the same list: {@link #mayResolve} admits a name only if a pattern matches it,
@@ -177,7 +177,7 @@ public final class OutboundPolicy {
     for (InetAddress a : addresses) {
       Set<Pattern> admitting = new HashSet<>();
       for (Pattern p : patterns) {
-        if (p.nameMatches(name) && (!a.isLoopbackAddress() || !p.wildcardHost && p.suffix == null)) {
+        if (p.nameMatches(name) && (!local(a) || !p.wildcardHost && p.suffix == null)) {
           admitting.add(p);
         }
       }
@@ -187,7 +187,8 @@ public final class OutboundPolicy {
       }
     }
     if (usable.isEmpty() && addresses.length > 0) {
-      refuse("reaching '" + name + "', which resolves only to loopback: a wildcard never includes it");
+      refuse("reaching '" + name + "', which resolves only to loopback or the any-address: a wildcard"
+          + " never includes them");
     }
     return usable;
   }
@@ -202,7 +203,7 @@ public final class OutboundPolicy {
       if (p.ip != null && normal(p.ip).equals(a)) {
         return true;
       }
-      if (p.wildcardHost && !a.isLoopbackAddress() && !a.isAnyLocalAddress()) {
+      if (p.wildcardHost && !local(a)) {
         return true;
       }
       if (p.ip == null && !p.wildcardHost && p.suffix == null && p.host.equals("localhost")
@@ -221,6 +222,15 @@ public final class OutboundPolicy {
     refuse("connecting to " + (address instanceof Inet6Address ? "[" + address.getHostAddress() + "]"
         : address.getHostAddress()) + ":" + port);
     return false;
+  }
+
+  /**
+   * Whether {@code a} reaches the host's own services: loopback, or the any-address (connecting to
+   * 0.0.0.0 or :: lands on loopback on Linux), also when IPv4-mapped.
+   */
+  private static boolean local(InetAddress a) {
+    InetAddress n = normal(a);
+    return n.isLoopbackAddress() || n.isAnyLocalAddress();
   }
 
   /** IPv4-mapped IPv6 addresses compare as the IPv4 address they carry. */
