@@ -130,18 +130,41 @@ public final class OutboundPolicy {
         + " (e.g. redis.internal:6379, *.example.com:443, 127.0.0.1:8000-8099)");
   }
 
-  /** Parses an IP literal without any name lookup; null if {@code host} is not one. */
+  /**
+   * Parses an IP literal without any name lookup; null if {@code host} is not one. IPv4 is a dotted
+   * quad of decimal numbers only: anything else made of digits and dots ({@code 1.2.3.4.5}) is a
+   * name, which {@link InetAddress#getByName} would look up.
+   */
   static InetAddress literal(String host) {
-    boolean v4 = host.chars().allMatch(c -> c == '.' || (c >= '0' && c <= '9')) && host.indexOf('.') > 0;
-    boolean v6 = host.indexOf(':') >= 0 && host.chars().allMatch(c -> c == ':' || c == '.'
-        || Character.digit(c, 16) >= 0);
-    if (!v4 && !v6) {
+    if (host.indexOf(':') >= 0) {
+      boolean v6 = host.chars().allMatch(c -> c == ':' || c == '.' || Character.digit(c, 16) >= 0);
+      try {
+        return v6 ? InetAddress.getByName("[" + host + "]") : null; // bracketed: a literal or an error
+      } catch (java.net.UnknownHostException e) {
+        return null;
+      }
+    }
+    String[] parts = host.split("\\.", -1);
+    if (parts.length != 4) {
       return null;
     }
+    byte[] b = new byte[4];
+    for (int k = 0; k < 4; k++) {
+      String p = parts[k];
+      if (p.isEmpty() || p.length() > 3 || !p.chars().allMatch(c -> c >= '0' && c <= '9')
+          || p.length() > 1 && p.charAt(0) == '0') {
+        return null; // a leading zero is octal to inet_aton: no literal we could read the same way
+      }
+      int v = Integer.parseInt(p);
+      if (v > 255) {
+        return null;
+      }
+      b[k] = (byte) v;
+    }
     try {
-      return InetAddress.getByName(host); // a literal: no lookup happens
+      return InetAddress.getByAddress(b);
     } catch (java.net.UnknownHostException e) {
-      return null;
+      return null; // cannot happen for four bytes
     }
   }
 
