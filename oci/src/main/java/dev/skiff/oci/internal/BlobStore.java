@@ -339,24 +339,29 @@ public final class BlobStore {
     try {
       try (AutoCloseable l = lock(TMP_LOCK); DirectoryStream<Path> ds = Files.newDirectoryStream(root.resolve("tmp"))) {
         for (Path p : ds) {
-          if (shared.ownedTemp.contains(p.getFileName().toString())) {
-            continue;
+          if (shared.ownedTemp.contains(p.getFileName().toString()) || Files.isSymbolicLink(p)) {
+            continue; // a store never makes links: one is not ours to follow (opening drops our locks) or delete
           }
           boolean dir = Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS);
           FileChannel ch;
           try {
-            ch = FileChannel.open(dir ? p.resolve(OWNER) : p, StandardOpenOption.WRITE);
+            ch = FileChannel.open(dir ? p.resolve(OWNER) : p, StandardOpenOption.WRITE,
+                java.nio.file.LinkOption.NOFOLLOW_LINKS);
           } catch (NoSuchFileException e) {
             if (dir) {
               stale.add(p); // a folder whose owner died while creating it, or one being deleted by its owner
             }
             continue;
+          } catch (IOException e) {
+            // Not ours (another user's, a link): one odd entry must not keep every other leftover.
+            LOG.log(System.Logger.Level.DEBUG, "cannot reclaim {0}: {1}", p, e.toString());
+            continue;
           }
           FileLock fl;
           try {
             fl = ch.tryLock();
-          } catch (IOException e) {
-            fl = null;
+          } catch (IOException | java.nio.channels.OverlappingFileLockException e) {
+            fl = null; // overlapping: this JVM holds it
           }
           if (fl == null) {
             ch.close(); // a live process holds it

@@ -281,4 +281,21 @@ class BlobStoreTest {
     assertEquals(new BlobStore.Usage(0, 0), s.temporary());
     assertEquals(1, s.list().size());
   }
+
+  @Test
+  void anEntryOfTmpThatCannotBeOpenedNeitherStopsTheReclaimNorIsFollowed(@TempDir Path outside) throws Exception {
+    new BlobStore(dir);
+    Files.write(outside.resolve("keep.bin"), new byte[3]);
+    Files.write(outside.resolve("keep.part"), new byte[4]);
+    // Not made by a store: links into a folder and to a file elsewhere, listed before the leftover.
+    Files.createSymbolicLink(dir.resolve("tmp/000-link-dir"), outside);
+    Files.createSymbolicLink(dir.resolve("tmp/001-link.part"), outside.resolve("keep.part"));
+    Files.write(dir.resolve("tmp/0123456789ab-1.part"), new byte[5000]);
+
+    assertEquals(new BlobStore.Usage(1, 5000), new BlobStore(dir).reclaimed());
+    assertFalse(Files.exists(dir.resolve("tmp/0123456789ab-1.part")));
+    assertEquals(3, Files.size(outside.resolve("keep.bin")));
+    assertEquals(4, Files.size(outside.resolve("keep.part")));
+    assertTrue(Files.isSymbolicLink(dir.resolve("tmp/000-link-dir")));
+  }
 }

@@ -16,7 +16,7 @@ import java.util.Set;
  * {@code [scheme://]HOST:PORT}: HOST is a name ({@code redis.internal}), a subdomain wildcard
  * ({@code *.example.com}), an IP literal ({@code 10.0.0.7}, {@code [::1]}) or {@code *}; PORT is a
  * number, a range {@code 8000-8099} or {@code *}. Loopback is never implied: {@code *} and wildcards
- * match no loopback address; only a pattern naming {@code localhost}, a loopback IP or a name that
+ * match no loopback or any-address (0.0.0.0, ::, which reach loopback), IPv4-mapped or not; only a pattern naming {@code localhost}, a loopback IP or a name that
  * resolves to one reaches the host's own services.
  *
  * <p>Names go through the same list: {@link #mayResolve} admits a name only if a pattern matches it,
@@ -130,18 +130,41 @@ public final class OutboundPolicy {
         + " (e.g. redis.internal:6379, *.example.com:443, 127.0.0.1:8000-8099)");
   }
 
-  /** Parses an IP literal without any name lookup; null if {@code host} is not one. */
+  /**
+   * Parses an IP literal without any name lookup; null if {@code host} is not one. IPv4 is a dotted
+   * quad of decimal numbers only: anything else made of digits and dots ({@code 1.2.3.4.5}) is a
+   * name, which {@link InetAddress#getByName} would look up.
+   */
   static InetAddress literal(String host) {
-    boolean v4 = host.chars().allMatch(c -> c == '.' || (c >= '0' && c <= '9')) && host.indexOf('.') > 0;
-    boolean v6 = host.indexOf(':') >= 0 && host.chars().allMatch(c -> c == ':' || c == '.'
-        || Character.digit(c, 16) >= 0);
-    if (!v4 && !v6) {
+    if (host.indexOf(':') >= 0) {
+      boolean v6 = host.chars().allMatch(c -> c == ':' || c == '.' || Character.digit(c, 16) >= 0);
+      try {
+        return v6 ? InetAddress.getByName("[" + host + "]") : null; // bracketed: a literal or an error
+      } catch (java.net.UnknownHostException e) {
+        return null;
+      }
+    }
+    String[] parts = host.split("\\.", -1);
+    if (parts.length != 4) {
       return null;
     }
+    byte[] b = new byte[4];
+    for (int k = 0; k < 4; k++) {
+      String p = parts[k];
+      if (p.isEmpty() || p.length() > 3 || !p.chars().allMatch(c -> c >= '0' && c <= '9')
+          || p.length() > 1 && p.charAt(0) == '0') {
+        return null; // a leading zero is octal to inet_aton: no literal we could read the same way
+      }
+      int v = Integer.parseInt(p);
+      if (v > 255) {
+        return null;
+      }
+      b[k] = (byte) v;
+    }
     try {
-      return InetAddress.getByName(host); // a literal: no lookup happens
+      return InetAddress.getByAddress(b);
     } catch (java.net.UnknownHostException e) {
-      return null;
+      return null; // cannot happen for four bytes
     }
   }
 
@@ -177,7 +200,7 @@ public final class OutboundPolicy {
     for (InetAddress a : addresses) {
       Set<Pattern> admitting = new HashSet<>();
       for (Pattern p : patterns) {
-        if (p.nameMatches(name) && (!a.isLoopbackAddress() || !p.wildcardHost && p.suffix == null)) {
+        if (p.nameMatches(name) && (!local(a) || !p.wildcardHost && p.suffix == null)) {
           admitting.add(p);
         }
       }
@@ -187,7 +210,8 @@ public final class OutboundPolicy {
       }
     }
     if (usable.isEmpty() && addresses.length > 0) {
-      refuse("reaching '" + name + "', which resolves only to loopback: a wildcard never includes it");
+      refuse("reaching '" + name + "', which resolves only to loopback or the any-address: a wildcard"
+          + " never includes them");
     }
     return usable;
   }
@@ -202,7 +226,7 @@ public final class OutboundPolicy {
       if (p.ip != null && normal(p.ip).equals(a)) {
         return true;
       }
-      if (p.wildcardHost && !a.isLoopbackAddress() && !a.isAnyLocalAddress()) {
+      if (p.wildcardHost && !local(a)) {
         return true;
       }
       if (p.ip == null && !p.wildcardHost && p.suffix == null && p.host.equals("localhost")
@@ -221,6 +245,15 @@ public final class OutboundPolicy {
     refuse("connecting to " + (address instanceof Inet6Address ? "[" + address.getHostAddress() + "]"
         : address.getHostAddress()) + ":" + port);
     return false;
+  }
+
+  /**
+   * Whether {@code a} reaches the host's own services: loopback, or the any-address (connecting to
+   * 0.0.0.0 or :: lands on loopback on Linux), also when IPv4-mapped.
+   */
+  private static boolean local(InetAddress a) {
+    InetAddress n = normal(a);
+    return n.isLoopbackAddress() || n.isAnyLocalAddress();
   }
 
   /** IPv4-mapped IPv6 addresses compare as the IPv4 address they carry. */
