@@ -168,9 +168,11 @@ class SkiffHttpServerTest {
         .handler(misbehave("", Duration.ofMillis(700))).build().start();
     CompletableFuture<HttpResponse<String>> inFlight = client.sendAsync(
         HttpRequest.newBuilder(URI.create("http://" + host(s) + "/?loop")).build(), HttpResponse.BodyHandlers.ofString());
-    // wait until the request is being handled: the guest loops for 700 ms
-    while (Thread.getAllStackTraces().keySet().stream().noneMatch(t -> t.getName().startsWith("skiff-http-")
-        && t.getState() == Thread.State.RUNNABLE)) {
+    // wait until the request is inside the handler (the guest loops for 700 ms): a worker merely
+    // running is not enough, it may not have taken the request yet, and stop() would answer 503
+    while (Thread.getAllStackTraces().entrySet().stream().noneMatch(t -> t.getKey().getName().startsWith("skiff-http-")
+        && java.util.Arrays.stream(t.getValue()).anyMatch(f -> f.getClassName().equals("dev.skiff.WasmHandler")
+            && f.getMethodName().equals("handle")))) {
       Thread.onSpinWait();
     }
     s.stop(Duration.ofSeconds(5));
