@@ -6,8 +6,9 @@
 #   clang lld wasi-libc libclang-rt-14-dev-wasm32 wabt   rebuild and check the Wasm fixtures
 #   curl jq          registry API calls and the throughput baseline
 #   gcc              the native C reference the benchmarks compare against
+#   zstd             the reference compressor whose output the zstd layer decoder is tested against
 set -euo pipefail
-packages=(docker-registry skopeo umoci apache2-utils clang lld wasi-libc libclang-rt-14-dev-wasm32 wabt curl jq gcc)
+packages=(docker-registry skopeo umoci apache2-utils clang lld wasi-libc libclang-rt-14-dev-wasm32 wabt curl jq gcc zstd)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
