@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 /**
@@ -266,6 +267,28 @@ public final class Skiff implements AutoCloseable {
      */
     public Builder listener(PullListener listener) {
       oci.listener(listener);
+      return this;
+    }
+
+    /**
+     * Configures the registry client with any {@link OciClient.Builder} setting, beyond the shortcuts on
+     * this builder: mirrors, trusted certificates for a private CA, timeouts, retries, extraction caps.
+     * The consumer receives the same builder the shortcuts write to, so settings apply in call order;
+     * it must not call {@link OciClient.Builder#build()} (Skiff builds and owns the client).
+     *
+     * <pre>{@code
+     * Skiff skiff = Skiff.builder()
+     *     .oci(o -> o.mirror("docker.io", "mirror.example.com")
+     *         .trustedCertificates("registry.example.com", Path.of("ca.pem"))
+     *         .readTimeout(Duration.ofSeconds(60)))
+     *     .build();
+     * }</pre>
+     *
+     * @param configure sets options on the registry client's builder
+     * @return this builder
+     */
+    public Builder oci(Consumer<OciClient.Builder> configure) {
+      Objects.requireNonNull(configure, "configure").accept(oci);
       return this;
     }
 
