@@ -16,6 +16,7 @@ import dev.skiff.oci.PullPolicy;
 import dev.skiff.oci.PulledModule;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -88,9 +89,15 @@ public final class Skiff implements AutoCloseable {
    * {@code ...@sha256:...}), {@code oci:DIR[:TAG]}, {@code oci-archive:FILE[:TAG]},
    * {@code docker-archive:FILE[:TAG]}, or a path to a {@code .wasm} file.
    *
-   * @throws RegistryException the registry refused or could not be reached, or offline and missing
-   * @throws ArtifactException the image holds no single usable preview1 module
+   * @throws PullException the source does not exist, the registry refused the credentials or could not be
+   *     reached, or the pull policy is NEVER and the store lacks it ({@link PullException#reason()})
+   * @throws ArtifactException the image holds no single usable preview1 module, or its content is
+   *     malformed or does not match its digest
    * @throws InvalidModuleException the bytes are not a valid module
+   * @throws UnsupportedModuleException the module uses a WebAssembly feature Chicory cannot run
+   * @throws StoreException the content store cannot be read or written
+   * @throws dev.skiff.oci.InvalidReferenceException (an {@link IllegalArgumentException}) the source is not
+   *     a valid reference, for example {@code registry.example.com/Fmt/Hello::x}
    * @param source what to pull
    * @return the verified, parsed artifact
    */
@@ -111,6 +118,9 @@ public final class Skiff implements AutoCloseable {
    * @param wasmFile the .wasm module
    * @param reference the target reference, e.g. registry.example.com/tools/hello:1.0
    * @return the manifest digest, {@code sha256:<hex>}
+   * @throws PullException the file does not exist, or the registry refused or could not be reached
+   * @throws dev.skiff.oci.InvalidReferenceException (an {@link IllegalArgumentException}) the reference
+   *     is not valid
    */
   public String push(Path wasmFile, String reference) {
     try {
@@ -137,15 +147,22 @@ public final class Skiff implements AutoCloseable {
    * @param maxBytes the most blob bytes to keep; 0 empties the store
    * @return the bytes freed, compiled code included
    * @throws StoreException if the store cannot be read or written
+   * @throws IllegalArgumentException if maxBytes is negative
    */
   public long pruneStore(long maxBytes) {
-    long freed = oci.store().prune(maxBytes);
-    List<String> kept = oci.store().list().stream().map(ContentStore.Entry::digest).collect(Collectors.toList());
+    long freed;
+    List<String> kept;
+    try {
+      freed = oci.store().prune(maxBytes);
+      kept = oci.store().list().stream().map(ContentStore.Entry::digest).collect(Collectors.toList());
+    } catch (OciException | UncheckedIOException e) {
+      throw new StoreException("Cannot prune the store " + oci.store().root() + ": " + e.getMessage(), e);
+    }
     try {
       CompiledCodeCache cache = diskCache != null ? diskCache
           : new CompiledCodeCache(oci.store().root(), Versions.compiledCodeNamespace());
       return freed + cache.retainModules(kept);
-    } catch (IOException e) {
+    } catch (IOException | UncheckedIOException e) {
       throw new StoreException("Cannot prune compiled code in " + oci.store().root() + ": " + e.getMessage(), e);
     }
   }
