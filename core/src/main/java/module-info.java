@@ -2,6 +2,8 @@
  * Skiff core: the fluent API that pulls OCI-packaged WebAssembly and runs it on Chicory with WASI
  * preview1 capabilities granted one by one. Start at {@link dev.skiff.Skiff}.
  */
+// "module": the qualified export names the command's module, which is built after this one
+@SuppressWarnings("module")
 module dev.skiff.core {
   requires transitive dev.skiff.oci;
   requires transitive dev.skiff.wasi;

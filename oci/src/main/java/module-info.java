@@ -6,7 +6,9 @@ module dev.skiff.oci {
   exports dev.skiff.oci;
 
   requires okhttp3;
+  // OkHttp is an automatic module and cannot say that it needs the Kotlin runtime: without this the
+  // module path leaves kotlin.stdlib out and the first request fails with NoClassDefFoundError.
+  requires kotlin.stdlib;
   requires com.fasterxml.jackson.databind;
   requires org.apache.commons.compress;
-  requires aircompressor;
 }

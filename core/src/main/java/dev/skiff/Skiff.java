@@ -15,6 +15,9 @@ import dev.skiff.oci.PullListener;
 import dev.skiff.oci.PullPolicy;
 import dev.skiff.oci.PulledModule;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,6 +25,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 /**
@@ -92,8 +96,13 @@ public final class Skiff implements AutoCloseable {
    * exports), which is where {@link InvalidModuleException} and {@link UnsupportedModuleException}
    * are thrown for bytes Chicory cannot run.
    *
-   * @throws RegistryException the registry refused or could not be reached, or offline and missing
-   * @throws ArtifactException the image holds no single usable preview1 module
+   * @throws PullException the source does not exist, the registry refused the credentials or could not be
+   *     reached, or the pull policy is NEVER and the store lacks it ({@link PullException#reason()})
+   * @throws ArtifactException the image holds no single usable preview1 module, or its content is
+   *     malformed or does not match its digest
+   * @throws StoreException the content store cannot be read or written
+   * @throws dev.skiff.oci.InvalidReferenceException (an {@link IllegalArgumentException}) the source is not
+   *     a valid reference, for example {@code registry.example.com/Fmt/Hello::x}
    * @param source what to pull
    * @return the verified artifact
    */
@@ -114,6 +123,9 @@ public final class Skiff implements AutoCloseable {
    * @param wasmFile the .wasm module
    * @param reference the target reference, e.g. registry.example.com/tools/hello:1.0
    * @return the manifest digest, {@code sha256:<hex>}
+   * @throws PullException the file does not exist, or the registry refused or could not be reached
+   * @throws dev.skiff.oci.InvalidReferenceException (an {@link IllegalArgumentException}) the reference
+   *     is not valid
    */
   public String push(Path wasmFile, String reference) {
     try {
@@ -140,15 +152,22 @@ public final class Skiff implements AutoCloseable {
    * @param maxBytes the most blob bytes to keep; 0 empties the store
    * @return the bytes freed, compiled code included
    * @throws StoreException if the store cannot be read or written
+   * @throws IllegalArgumentException if maxBytes is negative
    */
   public long pruneStore(long maxBytes) {
-    long freed = oci.store().prune(maxBytes);
-    List<String> kept = oci.store().list().stream().map(ContentStore.Entry::digest).collect(Collectors.toList());
+    long freed;
+    List<String> kept;
+    try {
+      freed = oci.store().prune(maxBytes);
+      kept = oci.store().list().stream().map(ContentStore.Entry::digest).collect(Collectors.toList());
+    } catch (OciException | UncheckedIOException e) {
+      throw new StoreException("Cannot prune the store " + oci.store().root() + ": " + e.getMessage(), e);
+    }
     try {
       CompiledCodeCache cache = diskCache != null ? diskCache
           : new CompiledCodeCache(oci.store().root(), Versions.compiledCodeNamespace());
       return freed + cache.retainModules(kept);
-    } catch (IOException e) {
+    } catch (IOException | UncheckedIOException e) {
       throw new StoreException("Cannot prune compiled code in " + oci.store().root() + ": " + e.getMessage(), e);
     }
   }
@@ -267,6 +286,28 @@ public final class Skiff implements AutoCloseable {
      */
     public Builder listener(PullListener listener) {
       oci.listener(listener);
+      return this;
+    }
+
+    /**
+     * Configures the registry client with any {@link OciClient.Builder} setting, beyond the shortcuts on
+     * this builder: mirrors, trusted certificates for a private CA, timeouts, retries, extraction caps.
+     * The consumer receives the same builder the shortcuts write to, so settings apply in call order;
+     * it must not call {@link OciClient.Builder#build()} (Skiff builds and owns the client).
+     *
+     * <pre>{@code
+     * Skiff skiff = Skiff.builder()
+     *     .oci(o -> o.mirror("docker.io", "mirror.example.com")
+     *         .trustedCertificates("registry.example.com", Path.of("ca.pem"))
+     *         .readTimeout(Duration.ofSeconds(60)))
+     *     .build();
+     * }</pre>
+     *
+     * @param configure sets options on the registry client's builder
+     * @return this builder
+     */
+    public Builder oci(Consumer<OciClient.Builder> configure) {
+      Objects.requireNonNull(configure, "configure").accept(oci);
       return this;
     }
 

@@ -1,14 +1,21 @@
 package dev.skiff;
 
 /**
- * The root of Skiff's operational failures: a registry that refuses, an artifact that holds no usable
- * module, a module that is invalid or cannot be linked, a guest that traps, runs too long or exceeds a
- * limit. Misuse of the API (a null argument, a setting given twice) throws the JDK's exceptions instead.
+ * The root of Skiff's operational failures, one subtype per kind: a source that cannot be pulled
+ * ({@link PullException}, whose {@link PullException#reason()} tells not found, unauthorised, unreachable,
+ * a registry error or an offline miss), an artifact that holds no usable module ({@link ArtifactException}),
+ * a store that cannot be read or written ({@link StoreException}), a module that is invalid
+ * ({@link InvalidModuleException}), needs a feature Chicory lacks ({@link UnsupportedModuleException}) or
+ * cannot be linked ({@link LinkException}), a guest that traps ({@link GuestTrapException}), runs too long
+ * ({@link GuestTimeoutException}) or exceeds a limit ({@link LimitExceededException}). Misuse of the API
+ * (a null argument, a setting given twice, a malformed reference:
+ * {@link dev.skiff.oci.InvalidReferenceException}) throws the JDK's {@link IllegalArgumentException} and
+ * its kin instead.
  *
  * <p>A guest that exits with a non-zero code is not a failure: {@link RunResult#exitCode()} reports it.
  */
 public sealed class SkiffException extends RuntimeException
-    permits RegistryException, ArtifactException, StoreException, InvalidModuleException,
+    permits PullException, ArtifactException, StoreException, InvalidModuleException,
         UnsupportedModuleException, LinkException, GuestTrapException, GuestTimeoutException,
         LimitExceededException {
   private static final long serialVersionUID = 1L;

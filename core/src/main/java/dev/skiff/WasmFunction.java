@@ -7,7 +7,8 @@ import java.util.Objects;
 
 /**
  * An exported function of a {@link WasmInstance}, called with Java numbers converted to the function's
- * parameter types. Each call runs on a Skiff guest thread under the instance's timeout.
+ * parameter types. With a timeout in the instance's limits, each call runs on a Skiff guest thread that
+ * is interrupted at the timeout; without one, it runs on the caller's thread.
  *
  * <pre>{@code
  * int sum = instance.function("add").callInt(2, 3);
@@ -47,11 +48,29 @@ public final class WasmFunction {
   /**
    * Calls with raw Wasm values (i32 as long, floats as raw bits) and returns the raw results.
    *
-   * @param args the arguments
+   * @param args the arguments, one per parameter; an {@code i32} or {@code f32} must fit in 32 bits
+   *     (signed or unsigned)
    * @return the raw results
+   * @throws IllegalArgumentException if the count of arguments differs from the signature's, or a
+   *     32-bit parameter gets a value that does not fit
    */
   public long[] callRaw(long... args) {
+    checkArity(Objects.requireNonNull(args, "args").length);
+    for (int i = 0; i < args.length; i++) {
+      ValType t = type.params().get(i);
+      if ((t.equals(ValType.I32) || t.equals(ValType.F32)) && (args[i] < Integer.MIN_VALUE || args[i] > 0xFFFF_FFFFL)) {
+        throw new IllegalArgumentException("Export '" + name + "' " + type + ": parameter " + i + " is " + t
+            + ", but " + args[i] + " does not fit in 32 bits");
+      }
+    }
     return owner.invoke(name, export, args);
+  }
+
+  private void checkArity(int given) {
+    if (given != type.params().size()) {
+      throw new IllegalArgumentException("Export '" + name + "' takes " + type.params().size()
+          + " argument(s) " + type + ", got " + given);
+    }
   }
 
   /**
@@ -112,11 +131,7 @@ public final class WasmFunction {
   }
 
   private long[] convert(Number... args) {
-    Objects.requireNonNull(args, "args");
-    if (args.length != type.params().size()) {
-      throw new IllegalArgumentException("Export '" + name + "' takes " + type.params().size()
-          + " argument(s) " + type + ", got " + args.length);
-    }
+    checkArity(Objects.requireNonNull(args, "args").length);
     long[] raw = new long[args.length];
     for (int i = 0; i < args.length; i++) {
       ValType t = type.params().get(i);

@@ -172,6 +172,14 @@ class ExecutionTest {
       assertTrue(missing.getMessage().contains("add"), missing.getMessage());
       assertThrows(IllegalArgumentException.class, () -> i.function("add").callInt(1));
       assertThrows(IllegalArgumentException.class, () -> i.function("add").callLong(1, 2));
+      WasmFunction add = i.function("add");
+      String signature = add.signature();
+      assertEquals("Export 'add' takes 2 argument(s) " + signature + ", got 1",
+          assertThrows(IllegalArgumentException.class, () -> add.callRaw(1)).getMessage());
+      assertEquals("Export 'add' " + signature + ": parameter 1 is I32, but 4294967296 does not fit in 32 bits",
+          assertThrows(IllegalArgumentException.class, () -> add.callRaw(1, 1L << 32)).getMessage());
+      assertEquals(1, add.callRaw(2, 0xFFFF_FFFFL)[0], "an unsigned i32 fits: 2 + (-1)");
+      assertEquals(-3, (int) add.callRaw(-1, -2)[0]);
     }
   }
 

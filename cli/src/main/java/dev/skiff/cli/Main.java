@@ -6,7 +6,7 @@ import dev.skiff.GuestTimeoutException;
 import dev.skiff.GuestTrapException;
 import dev.skiff.LimitExceededException;
 import dev.skiff.LinkException;
-import dev.skiff.RegistryException;
+import dev.skiff.PullException;
 import dev.skiff.Skiff;
 import dev.skiff.SkiffException;
 import dev.skiff.oci.PullPolicy;
@@ -223,7 +223,7 @@ public final class Main implements Runnable {
       if (e instanceof LimitExceededException) {
         return LIMIT;
       }
-      if (e instanceof RegistryException || e instanceof ArtifactException || e instanceof SkiffException) {
+      if (e instanceof PullException || e instanceof ArtifactException || e instanceof SkiffException) {
         return FAILURE;
       }
       if (e instanceof IllegalArgumentException || e instanceof IllegalStateException) {

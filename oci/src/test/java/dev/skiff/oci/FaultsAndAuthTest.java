@@ -93,6 +93,20 @@ class FaultsAndAuthTest {
   }
 
   @Test
+  void doesNotRetryWhatCannotSucceed() throws Exception {
+    int closed;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      closed = s.getLocalPort();
+    }
+    try (OciClient c = client(5)) {
+      RegistryException refused = assertThrows(RegistryException.class, () -> c.pull("127.0.0.1:" + closed + "/x/y:1"));
+      assertTrue(refused.getMessage().contains(" after 1 attempt(s): ConnectException"), refused.getMessage());
+      RegistryException typo = assertThrows(RegistryException.class, () -> c.pull("registry.invalid/x/y:1"));
+      assertTrue(typo.getMessage().contains(" after 1 attempt(s): UnknownHostException"), typo.getMessage());
+    }
+  }
+
+  @Test
   void aRegistryThatHangsTimesOut() throws Exception {
     try (FaultProxy proxy = new FaultProxy(registry.host()); OciClient c = client(2)) {
       proxy.hang = true;

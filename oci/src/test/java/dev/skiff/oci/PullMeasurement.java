@@ -15,6 +15,8 @@ import java.util.Random;
  * {@code java -cp ... dev.skiff.oci.PullMeasurement [MiB [rounds]]}.
  */
 public final class PullMeasurement {
+  private PullMeasurement() {}
+
   /** Seconds for one pull into a fresh store (manifest, config and blob; download, SHA-256, rename). */
   private static double pullOnce(Path store, String ref, boolean fsync) throws java.io.IOException {
     try (OciClient c = OciClient.builder().store(store).fsync(fsync).build()) {

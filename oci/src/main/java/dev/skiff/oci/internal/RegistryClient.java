@@ -433,7 +433,8 @@ public final class RegistryClient {
             + " is not trusted (" + e.getMessage() + "); trust its CA with trustedCertificates(\"" + host
             + "\", caFile)", e);
       } catch (IOException e) {
-        if (attempt >= s.maxAttempts() || System.nanoTime() > deadline || Thread.currentThread().isInterrupted()) {
+        if (attempt >= s.maxAttempts() || System.nanoTime() > deadline || Thread.currentThread().isInterrupted()
+            || cannotSucceed(e, host)) {
           throw unreachable(registry, what + " after " + attempt + " attempt(s)", e);
         }
         sleep(backoff(attempt, null));
@@ -662,7 +663,7 @@ public final class RegistryClient {
         Listeners.tokenFetched(s.listener(), registry, String.join(" ", allScopes));
         return;
       } catch (IOException e) {
-        if (attempt >= s.maxAttempts()) {
+        if (attempt >= s.maxAttempts() || cannotSucceed(e, realmHost)) {
           throw unreachable(registry, what + " from the token server " + realmHost, e);
         }
         sleep(backoff(attempt, null));
@@ -698,6 +699,17 @@ public final class RegistryClient {
       Thread.currentThread().interrupt();
       throw new OciException("interrupted while waiting to retry", e);
     }
+  }
+
+  /**
+   * Failures a retry cannot change within the retry budget: a host name that does not resolve (a typo),
+   * and a refused connection to a loopback port (nothing listens there; no network lies in between).
+   */
+  static boolean cannotSucceed(IOException e, String host) {
+    if (e instanceof java.net.UnknownHostException) {
+      return true;
+    }
+    return e instanceof java.net.ConnectException && isLoopback(host);
   }
 
   private static RegistryException unreachable(String registry, String what, IOException e) {

@@ -1,7 +1,6 @@
 package dev.skiff.oci.internal;
 
 import dev.skiff.oci.MalformedContentException;
-import io.airlift.compress.zstd.ZstdInputStream;
 import java.io.BufferedInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;

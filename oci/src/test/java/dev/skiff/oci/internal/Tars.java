@@ -1,9 +1,14 @@
 package dev.skiff.oci.internal;
 
+import dev.skiff.testing.Tools;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.zip.GZIPOutputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
@@ -84,11 +89,20 @@ final class Tars {
     return out.toByteArray();
   }
 
-  static byte[] zstd(byte[] b) throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try (OutputStream z = new io.airlift.compress.zstd.ZstdOutputStream(out)) {
-      z.write(b);
+  /** Compresses with the reference zstd command, as image tools do. */
+  static byte[] zstd(byte[] b, String... options) throws IOException {
+    Path in = Files.createTempFile("skiff-zstd-", ".in");
+    Path out = Path.of(in + ".zst");
+    try {
+      Files.write(in, b);
+      List<String> cmd = new ArrayList<>(List.of("zstd", "-q", "-f"));
+      cmd.addAll(List.of(options));
+      cmd.addAll(List.of(in.toString(), "-o", out.toString()));
+      Tools.run(null, cmd.toArray(String[]::new));
+      return Files.readAllBytes(out);
+    } finally {
+      Files.deleteIfExists(in);
+      Files.deleteIfExists(out);
     }
-    return out.toByteArray();
   }
 }

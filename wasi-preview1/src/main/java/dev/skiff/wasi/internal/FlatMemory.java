@@ -133,23 +133,30 @@ public final class FlatMemory implements Memory {
     return false;
   }
 
-  /** Guards Chicory's default atomic operations; on a non-shared memory one lock is enough. */
+  /**
+   * Guards Chicory's default atomic operations; on a non-shared memory one lock is enough. Chicory 1.7
+   * marks this and the wait/notify methods for removal but still calls them: a Memory must implement them.
+   */
   @Override
+  @SuppressWarnings("removal")
   public Object lock(int address) {
     return this;
   }
 
   @Override
+  @SuppressWarnings("removal")
   public int waitOn(int address, int expected, long timeout) {
     throw new ChicoryException("Attempt to wait on a non-shared memory, not supported.");
   }
 
   @Override
+  @SuppressWarnings("removal")
   public int waitOn(int address, long expected, long timeout) {
     throw new ChicoryException("Attempt to wait on a non-shared memory, not supported.");
   }
 
   @Override
+  @SuppressWarnings("removal")
   public int notify(int address, int count) {
     return 0; // nobody can wait on a non-shared memory
   }

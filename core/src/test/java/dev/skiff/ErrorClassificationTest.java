@@ -1,0 +1,145 @@
+package dev.skiff;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.skiff.oci.InvalidReferenceException;
+import dev.skiff.oci.PullPolicy;
+import dev.skiff.testing.Fixtures;
+import dev.skiff.testing.RegistryExtension;
+import dev.skiff.testing.TestImages;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The error model as a table: each kind of failure a caller must tell apart, what provokes it for real,
+ * and the type and typed accessors it arrives as through {@link Skiff}.
+ */
+class ErrorClassificationTest {
+  @RegisterExtension static final RegistryExtension open = RegistryExtension.anonymous();
+  @RegisterExtension static final RegistryExtension locked = RegistryExtension.basicAuth("alice", "s3cret-pw");
+
+  @TempDir static Path tmp;
+  static Skiff skiff;
+  static String hello;
+  static int closedPort;
+
+  @BeforeAll
+  static void setUp() throws IOException {
+    skiff = Skiff.builder().store(tmp.resolve("store")).build();
+    TestImages.pushCncfArtifact(open, "errors/hello:1", Fixtures.wasm("hello.wasm"));
+    TestImages.pushCncfArtifact(locked, "errors/hello:1", Fixtures.wasm("hello.wasm"));
+    hello = open.host() + "/errors/hello:1";
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      closedPort = s.getLocalPort();
+    }
+  }
+
+  @AfterAll
+  static void tearDown() {
+    skiff.close();
+  }
+
+  /** One row: a failure kind, how to provoke it, the type it must arrive as, what its accessors say. */
+  record Row<T extends Exception>(String kind, Function<Skiff, Object> provoke, Class<T> type, Consumer<T> accessors) {}
+
+  static <T extends Exception> Row<T> row(String kind, Function<Skiff, Object> provoke, Class<T> type,
+      Consumer<T> accessors) {
+    return new Row<>(kind, provoke, type, accessors);
+  }
+
+  static List<Row<?>> table() {
+    return List.of(
+        row("not found: a tag the registry lacks", s -> s.pull(open.host() + "/errors/hello:nope"),
+            PullException.class, e -> assertEquals(PullException.Reason.NOT_FOUND, e.reason())),
+        row("not found: a local .wasm file that does not exist",
+            s -> s.pull(tmp.resolve("missing.wasm").toString()),
+            PullException.class, e -> {
+              assertEquals(PullException.Reason.NOT_FOUND, e.reason());
+              assertEquals(0, e.status());
+              assertTrue(e.getMessage().contains("does not exist"), e.getMessage());
+            }),
+        row("unauthorised: no credentials for a locked registry", s -> s.pull(locked.host() + "/errors/hello:1"),
+            PullException.class, e -> {
+              assertEquals(PullException.Reason.UNAUTHORIZED, e.reason());
+              assertEquals(locked.host(), e.registry().orElseThrow());
+              assertEquals(401, e.status());
+              assertEquals(List.of("UNAUTHORIZED"), e.errorCodes());
+            }),
+        row("unreachable: nothing listens on the port", s -> s.pull("127.0.0.1:" + closedPort + "/errors/hello:1"),
+            PullException.class, e -> {
+              assertEquals(PullException.Reason.UNREACHABLE, e.reason());
+              assertEquals("127.0.0.1:" + closedPort, e.registry().orElseThrow());
+              assertEquals(0, e.status());
+            }),
+        row("offline miss: pull policy NEVER and an empty store", s -> {
+          try (Skiff offline = Skiff.builder().store(tmp.resolve("empty")).pullPolicy(PullPolicy.NEVER).build()) {
+            return offline.pull(hello);
+          }
+        }, PullException.class, e -> assertEquals(PullException.Reason.OFFLINE_MISS, e.reason())),
+        row("invalid input: a malformed reference", s -> s.pull(open.host() + "/Fmt/Hello::x"),
+            InvalidReferenceException.class, e -> assertEquals(open.host() + "/Fmt/Hello::x", e.input())),
+        row("unusable artifact: a layer over the extraction cap", s -> {
+          Path layout = TestImages.wasiImageLayout(tmp.resolve("big-image"), Fixtures.wasm("hello.wasm"),
+              "/hello.wasm", Map.of());
+          try (Skiff capped = Skiff.builder().store(tmp.resolve("capped")).oci(o -> o.maxExtractedBytes(1000)).build()) {
+            return capped.pull("oci:" + layout + ":t");
+          }
+        }, ArtifactException.class, e -> assertTrue(e.getMessage().contains("beyond the limit"), e.getMessage())),
+        row("invalid module: bytes that are not WebAssembly", s -> s.pull(write("bad.wasm",
+            new byte[] {0, 'a', 's', 'm', 1, 0, 0, 0, 99, 99}).toString()),
+            InvalidModuleException.class, e -> assertTrue(e.getMessage().contains("not a valid WebAssembly module"))),
+        row("link: imports nobody provides", s -> s.pull(Fixtures.wasm("core/needs_host.wasm").toString()).runner().run(),
+            LinkException.class, e -> assertEquals(List.of("host.answer (function)", "host.log_number (function)"),
+                e.unresolvedImports())),
+        row("trap: the guest executes unreachable", s -> s.pull(Fixtures.wasm("core/trap.wasm").toString()).runner()
+            .limits(l -> l.timeout(Duration.ofSeconds(30))).run(),
+            GuestTrapException.class, e -> assertTrue(e.getMessage().contains("trapped"), e.getMessage())),
+        row("timeout: the guest loops forever", s -> s.pull(Fixtures.wasm("core/loop.wasm").toString()).runner()
+            .limits(l -> l.timeout(Duration.ofMillis(200))).run(),
+            GuestTimeoutException.class, e -> assertTrue(e.getMessage().contains("timeout of PT0.2S"), e.getMessage())),
+        row("limit: initial memory above the cap", s -> s.pull(Fixtures.wasm("hello.wasm").toString()).runner()
+            .limits(l -> l.maxMemory(65536).timeout(Duration.ofSeconds(30))).run(),
+            LimitExceededException.class, e -> assertTrue(e.getMessage().contains("above the cap"), e.getMessage())),
+        row("misuse: a negative prune size", s -> s.pruneStore(-1),
+            IllegalArgumentException.class, e -> assertTrue(e.getMessage().contains("maxBytes"), e.getMessage())));
+  }
+
+  @TestFactory
+  Stream<DynamicTest> eachFailureKindArrivesAsItsTypeWithItsAccessors() {
+    return table().stream().map(r -> DynamicTest.dynamicTest(r.kind(), () -> check(r)));
+  }
+
+  private static <T extends Exception> void check(Row<T> r) {
+    Exception e = assertThrows(Exception.class, () -> r.provoke().apply(skiff));
+    assertEquals(r.type(), e.getClass(), () -> r.kind() + ": " + e);
+    r.accessors().accept(r.type().cast(e));
+    if (e instanceof SkiffException) {
+      assertTrue(e.getMessage() != null && !e.getMessage().contains("s3cret-pw"), e.getMessage());
+    }
+  }
+
+  private static Path write(String name, byte[] bytes) {
+    try {
+      return Files.write(tmp.resolve(name), bytes);
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
+  }
+}
