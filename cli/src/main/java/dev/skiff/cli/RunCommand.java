@@ -66,7 +66,7 @@ final class RunCommand implements Callable<Integer> {
   Duration timeout;
 
   @Option(names = "--max-memory", paramLabel = "SIZE", converter = Units.SizeConverter.class,
-      description = "Cap the guest's linear memory, e.g. 64m, 1g.")
+      description = "Cap the guest's linear memory, e.g. 64m (default 1g, at most 2047m).")
   Long maxMemory;
 
   @Option(names = "--invoke", paramLabel = "FUNC", description = "Call this export instead of _start (reactors); "

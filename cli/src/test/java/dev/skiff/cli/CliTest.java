@@ -124,7 +124,7 @@ class CliTest {
 
     Outcome memory = skiff("run", "--max-memory", "64k", Fixtures.wasm("hello.wasm").toString());
     assertEquals(137, memory.code(), memory.err());
-    assertTrue(memory.err().endsWith("raise --max-memory.\n"), memory.err());
+    assertTrue(memory.err().endsWith("raise --max-memory, up to 2147418112 bytes.\n"), memory.err());
   }
 
   @Test
