@@ -173,8 +173,8 @@ final class RunSpec {
     if (declared.initialPages() > capPages) {
       throw new LimitExceededException("The module needs " + declared.initialPages()
           + " pages (" + declared.initialPages() * 64L + " KiB) of memory at start, above the cap of "
-          + capPages + " pages (" + cap + " bytes); raise Limits.maxMemory, up to "
-          + Limits.MAX_MEMORY + " bytes.");
+          + capPages + " pages (" + cap + " bytes); raise Limits.maxMemory (--max-memory on the"
+          + " command line), up to " + Limits.MAX_MEMORY + " bytes.");
     }
     int max = Math.min(declared.maximumPages(), capPages);
     return Optional.of(new MemoryLimits(declared.initialPages(), max, declared.shared()));

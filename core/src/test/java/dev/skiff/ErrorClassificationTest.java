@@ -103,7 +103,7 @@ class ErrorClassificationTest {
           }
         }, ArtifactException.class, e -> assertTrue(e.getMessage().contains("beyond the limit"), e.getMessage())),
         row("invalid module: bytes that are not WebAssembly", s -> s.pull(write("bad.wasm",
-            new byte[] {0, 'a', 's', 'm', 1, 0, 0, 0, 99, 99}).toString()),
+            new byte[] {0, 'a', 's', 'm', 1, 0, 0, 0, 99, 99}).toString()).exports(),
             InvalidModuleException.class, e -> assertTrue(e.getMessage().contains("not a valid WebAssembly module"))),
         row("link: imports nobody provides", s -> s.pull(Fixtures.wasm("core/needs_host.wasm").toString()).runner().run(),
             LinkException.class, e -> assertEquals(List.of("host.answer (function)", "host.log_number (function)"),

@@ -17,7 +17,8 @@ final class Messages {
     }
     String message = oneLine(e);
     if (e instanceof LimitExceededException) {
-      message = message.replace("raise Limits.maxMemory", "raise --max-memory")
+      message = message.replace("raise Limits.maxMemory (--max-memory on the command line)", "raise --max-memory")
+          .replace("raise Limits.maxMemory", "raise --max-memory")
           .replace("Limits.maxMemory", "--max-memory")
           .replace("Limits.timeout", "--timeout");
     }
