@@ -1,10 +1,7 @@
 package dev.skiff.bench;
 
-import dev.skiff.bench.peers.NativeKernels;
+import dev.skiff.bench.peers.Kernels;
 import dev.skiff.bench.peers.PeerFunction;
-import dev.skiff.bench.peers.PeerInstance;
-import dev.skiff.bench.peers.PeerModule;
-import dev.skiff.bench.peers.Runtime;
 import dev.skiff.testing.Fixtures;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -49,9 +46,7 @@ public class ComputeBenchmark {
   @Param({"skiff-compiler", "skiff-interpreter", "chicory-compiler", "chicory-interpreter", "wasmtime", "native"})
   public String runtime;
 
-  private PeerModule module;
-  private PeerInstance instance;
-  private NativeKernels nativeKernels;
+  private Kernels kernels;
   private PeerFunction hash;
   private PeerFunction sieve;
   private PeerFunction fib;
@@ -60,38 +55,21 @@ public class ComputeBenchmark {
   /** Loads the kernels in the chosen runtime and fills the hash input. */
   @Setup
   public void setUp() {
-    if (runtime.equals("native")) {
-      nativeKernels = new NativeKernels();
-      nativeKernels.call("fill", SEED);
-      hash = nativeKernels.function("hash");
-      sieve = nativeKernels.function("sieve");
-      fib = nativeKernels.function("fib");
-      matmul = nativeKernels.function("matmul");
-      return;
-    }
-    module = Runtime.of(runtime).load(Fixtures.wasm("bench/kernels.wasm"));
-    instance = module.instantiate();
-    instance.function("fill").call(SEED);
-    hash = instance.function("hash");
-    sieve = instance.function("sieve");
-    fib = instance.function("fib");
-    matmul = instance.function("matmul");
+    kernels = Kernels.open(runtime, Fixtures.wasm("bench/kernels.wasm"));
+    kernels.function("fill").call(SEED);
+    hash = kernels.function("hash");
+    sieve = kernels.function("sieve");
+    fib = kernels.function("fib");
+    matmul = kernels.function("matmul");
   }
+
 
   /** Releases the instance, module or native process. */
   @TearDown
   public void tearDown() {
-    if (nativeKernels != null) {
-      nativeKernels.close();
-    }
-    if (instance != null) {
-      instance.close();
-    }
-
-    if (module != null) {
-      module.close();
-    }
+    kernels.close();
   }
+
 
   /** FNV-1a over 1 MiB. */
   @Benchmark

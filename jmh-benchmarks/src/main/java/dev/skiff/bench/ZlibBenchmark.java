@@ -1,10 +1,7 @@
 package dev.skiff.bench;
 
-import dev.skiff.bench.peers.NativeKernels;
+import dev.skiff.bench.peers.Kernels;
 import dev.skiff.bench.peers.PeerFunction;
-import dev.skiff.bench.peers.PeerInstance;
-import dev.skiff.bench.peers.PeerModule;
-import dev.skiff.bench.peers.Runtime;
 import dev.skiff.testing.Fixtures;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -41,43 +38,26 @@ public class ZlibBenchmark {
   @Param({"skiff-compiler", "chicory-compiler", "wasmtime", "native"})
   public String runtime;
 
-  private PeerModule module;
-  private PeerInstance instance;
-  private NativeKernels nativeKernels;
+  private Kernels kernels;
   private PeerFunction deflate;
   private PeerFunction inflate;
 
   /** Loads zlib in the chosen runtime, fills the text and compresses it once for inflate. */
   @Setup
   public void setUp() {
-    if (runtime.equals("native")) {
-      nativeKernels = new NativeKernels();
-      nativeKernels.call("zlib_fill", SEED);
-      deflate = nativeKernels.function("zlib_deflate");
-      inflate = nativeKernels.function("zlib_inflate");
-    } else {
-      module = Runtime.of(runtime).load(Fixtures.wasm("bench/zlib.wasm"));
-      instance = module.instantiate();
-      instance.function("zlib_fill").call(SEED);
-      deflate = instance.function("zlib_deflate");
-      inflate = instance.function("zlib_inflate");
-    }
+    kernels = Kernels.open(runtime, Fixtures.wasm("bench/zlib.wasm"));
+    kernels.function("zlib_fill").call(SEED);
+    deflate = kernels.function("zlib_deflate");
+    inflate = kernels.function("zlib_inflate");
     deflate.call(BYTES);
   }
 
   /** Releases the instance, module or native process. */
   @TearDown
   public void tearDown() {
-    if (nativeKernels != null) {
-      nativeKernels.close();
-    }
-    if (instance != null) {
-      instance.close();
-    }
-    if (module != null) {
-      module.close();
-    }
+    kernels.close();
   }
+
 
   /** compress2 of 1 MiB at level 6. */
   @Benchmark
