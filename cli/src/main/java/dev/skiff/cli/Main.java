@@ -16,8 +16,11 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -38,11 +41,30 @@ import picocli.CommandLine.Option;
         "  skiff help run",
         "",
         "Exit codes: the guest's own for run; 2 usage, 124 timeout, 125 Skiff failure, 127 unresolved",
-        "import, 134 trap, 137 limit exceeded."},
-    subcommands = {RunCommand.class, PullCommand.class, InspectCommand.class, PushCommand.class,
-        CacheCommand.class, CompileCommand.class, ServeCommand.class, LoginCommand.class,
-        LogoutCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class})
+        "import, 134 trap, 137 limit exceeded."})
 public final class Main implements Runnable {
+  /**
+   * The subcommands, in the order help lists them. Picocli reads a command's annotations by reflection
+   * when it joins the tree (about 50 ms for all of them at start-up), so a command line naming one
+   * gets that one alone; help and completion need the whole tree.
+   */
+  private static final Map<String, Class<?>> COMMANDS = new LinkedHashMap<>();
+
+  static {
+    COMMANDS.put("run", RunCommand.class);
+    COMMANDS.put("pull", PullCommand.class);
+    COMMANDS.put("inspect", InspectCommand.class);
+    COMMANDS.put("push", PushCommand.class);
+    COMMANDS.put("cache", CacheCommand.class);
+    COMMANDS.put("compile", CompileCommand.class);
+    COMMANDS.put("serve", ServeCommand.class);
+    COMMANDS.put("login", LoginCommand.class);
+    COMMANDS.put("logout", LogoutCommand.class);
+    COMMANDS.put("completion", CompletionCommand.class);
+    COMMANDS.put("train-class-data", TrainCommand.class);
+    COMMANDS.put("help", CommandLine.HelpCommand.class);
+  }
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   /** Whether this JVM is the skiff command itself (not a test calling execute), which may start children. */
@@ -56,7 +78,8 @@ public final class Main implements Runnable {
 
   /** Runs the command line with these output writers and returns the exit code (for tests). */
   public static int execute(String[] args, PrintWriter out, PrintWriter err) {
-    CommandLine cli = commandLine();
+    boolean one = args.length > 0 && COMMANDS.containsKey(args[0]) && !NEEDS_ALL.contains(args[0]);
+    CommandLine cli = one ? commandLine(Set.of(args[0])) : commandLine();
     cli.setOut(out);
     cli.setErr(err);
     cli.setParameterExceptionHandler((e, arguments) -> {
@@ -81,8 +104,11 @@ public final class Main implements Runnable {
   static String[] bareTraceMeansAll(CommandLine cli, String[] args) {
     String[] out = args.clone();
     int run = java.util.Arrays.asList(args).indexOf("run");
+    if (run < 0 || !cli.getSubcommands().containsKey("run")) {
+      return out;
+    }
     CommandLine.Model.CommandSpec spec = cli.getSubcommands().get("run").getCommandSpec();
-    for (int i = run + 1; run >= 0 && i < out.length; i++) {
+    for (int i = run + 1; i < out.length; i++) {
       String a = out[i];
       if (a.equals("--") || !a.startsWith("-")) {
         break;
@@ -99,18 +125,33 @@ public final class Main implements Runnable {
     return out;
   }
 
-  /** The command tree, as {@link #execute} and the completion script see it. */
+  /** Commands that read the whole tree. */
+  private static final Set<String> NEEDS_ALL = Set.of("help", "completion");
+
+  /** The command tree, as help and the completion script see it. */
   static CommandLine commandLine() {
+    return commandLine(COMMANDS.keySet());
+  }
+
+  private static CommandLine commandLine(Set<String> names) {
     CommandLine cli = new CommandLine(new Main());
-    // like docker and wasmtime: the guest's arguments start at the first one after REF
-    cli.getSubcommands().get("run").setStopAtPositional(true);
+    COMMANDS.forEach((name, command) -> {
+      if (names.contains(name)) {
+        cli.addSubcommand(name, command);
+      }
+    });
+    if (names.contains("run")) {
+      // like docker and wasmtime: the guest's arguments start at the first one after REF
+      cli.getSubcommands().get("run").setStopAtPositional(true);
+    }
     return cli;
   }
 
   @Override
   public void run() {
     throw new CommandLine.ParameterException(spec.commandLine(),
-        "Missing a command: " + String.join(", ", spec.subcommands().keySet()));
+        "Missing a command: " + String.join(", ", spec.subcommands().entrySet().stream()
+            .filter(c -> !c.getValue().getCommandSpec().usageMessage().hidden()).map(Map.Entry::getKey).toList()));
   }
 
   /** {@code --store}: every command that reads or writes the content store. */

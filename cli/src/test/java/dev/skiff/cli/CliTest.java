@@ -93,6 +93,18 @@ class CliTest {
   }
 
   @Test
+  void theClassDataTrainingRunSucceedsQuietlyAndTheBareCommandListsOnlyVisibleCommands() {
+    Outcome train = raw("train-class-data");
+    assertEquals(0, train.code(), train.err());
+    assertEquals("", train.out() + train.err());
+
+    Outcome bare = raw();
+    assertEquals(2, bare.code(), bare.err());
+    assertTrue(bare.err().startsWith("skiff: Missing a command: run, pull, inspect, push, cache, compile, serve, "
+        + "login, logout, completion, help\n"), bare.err());
+  }
+
+  @Test
   void usageErrorsExitTwoWithOneLineAndAHint() {
     Outcome scheme = skiff("pull", "http://" + registry.host() + "/cli/hello:1");
     assertEquals(2, scheme.code(), scheme.err());
