@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.skiff.Engine;
 import dev.skiff.Skiff;
 import dev.skiff.WasmHandler;
-import dev.skiff.testing.Fixtures;
+import dev.skiff.testsupport.Fixtures;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.skiff.Engine;
 import dev.skiff.Skiff;
 import dev.skiff.WasmHandler;
-import dev.skiff.testing.Fixtures;
+import dev.skiff.testsupport.Fixtures;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
