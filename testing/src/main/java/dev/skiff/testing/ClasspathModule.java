@@ -1,0 +1,29 @@
+package dev.skiff.testing;
+
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
+/**
+ * Marks a {@link dev.skiff.WasmArtifact} parameter of a {@link SkiffTest} method or constructor: the
+ * extension pulls the named {@code .wasm} class path resource with the test class's
+ * {@link dev.skiff.Skiff}, once per class.
+ *
+ * <pre>{@code
+ * @Test void adds(@ClasspathModule("/plugins/calc.wasm") WasmArtifact calc) { ... }
+ * }</pre>
+ */
+@Target(ElementType.PARAMETER)
+@Retention(RetentionPolicy.RUNTIME)
+@Documented
+public @interface ClasspathModule {
+  /**
+   * The resource, resolved as {@link Class#getResource(String)} of the test class does: absolute
+   * ({@code /plugins/calc.wasm}) or relative to the test class's package.
+   *
+   * @return the resource name, ending in {@code .wasm}
+   */
+  String value();
+}
