@@ -11,6 +11,10 @@ import java.lang.annotation.Target;
  * extension pulls the named {@code .wasm} class path resource with the test class's
  * {@link dev.skiff.Skiff}, once per class.
  *
+ * <p>On the module path, a module keeps resources in folders named like packages to itself (even with no
+ * class in them): there, put modules in a folder that is no Java package name, e.g.
+ * {@code /wasm-modules/calc.wasm}.
+ *
  * <pre>{@code
  * @Test void adds(@ClasspathModule("/plugins/calc.wasm") WasmArtifact calc) { ... }
  * }</pre>

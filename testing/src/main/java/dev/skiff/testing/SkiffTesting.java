@@ -67,8 +67,15 @@ public final class SkiffTesting {
       found = context == null ? null : context.getResourceAsStream(resource.substring(1));
     }
     if (found == null) {
+      String relative = resource.startsWith("/") ? resource.substring(1) : resource;
+      String folder = relative.substring(0, Math.max(0, relative.lastIndexOf('/')));
+      // a named module's folders that look like packages are encapsulated, even with no class in them
+      boolean encapsulated = anchor.getModule().isNamed() && folder.matches("[\\p{L}_$][\\p{L}\\p{N}_$/]*");
+      String modulePath = !encapsulated ? ""
+          : "; on the module path a module keeps resources in folders named like packages to itself: put "
+              + "modules in a folder that is no Java package name, e.g. /wasm-modules/";
       throw new IllegalArgumentException("No class path resource '" + resource + "' (looked up from "
-          + anchor.getName() + ")");
+          + anchor.getName() + ")" + modulePath);
     }
     try (InputStream source = found) {
       Path target = Files.createDirectories(dir).resolve(resource.substring(resource.lastIndexOf('/') + 1));
