@@ -17,13 +17,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A user's test module, {@code module consumer { requires dev.skiff.testing; }}, compiled with every lint as
- * an error and run on the module path: its {@code @SkiffTest} class takes a Skiff, a class path module and a
+ * an error and run on the module path of JDK 17 and 25: its {@code @SkiffTest} class takes a Skiff, a class path module and a
  * loopback registry, run by the JUnit launcher; a module in a folder named like a package is encapsulated
  * there, and the error says where to put it.
  */
 class ModulePathTest {
   @Test
-  void aConsumerModuleRunsASkiffTestOnTheModulePath(@TempDir Path work) throws Exception {
+  void aConsumerModuleRunsASkiffTestOnTheModulePathOfJdk17And25(@TempDir Path work) throws Exception {
     // Written by maven-dependency-plugin's build-classpath (see this module's pom).
     String deps = Files.readString(Path.of("target/test-module-path.txt")).strip();
     String modulePath = Path.of("target/classes").toAbsolutePath() + File.pathSeparator + deps;
@@ -94,9 +94,16 @@ class ModulePathTest {
     Files.copy(Fixtures.wasm("core/calc.wasm"), classes.resolve("wasm-modules/calc.wasm"));
     Files.createDirectories(classes.resolve("plugins"));
     Files.copy(Fixtures.wasm("core/calc.wasm"), classes.resolve("plugins/calc.wasm"));
-    String out = run(javaHome.resolve("bin/java"), "-Dcalc=" + Fixtures.wasm("core/calc.wasm"),
-        "--module-path", classes + File.pathSeparator + modulePath, "-m", "consumer/consumer.Main");
-    assertEquals("succeeded=3 failed=0\n", out);
+    // the oldest JDK the project supports and the newest, as core's ModulePathConsumerTest
+    for (String version : List.of("17", "25")) {
+      Path jdk = Path.of(System.getProperty("skiff.jdk" + version, version.equals("17")
+          ? "/usr/lib/jvm/java-17-openjdk-amd64" : "/usr/lib/jvm/temurin-25-jdk-amd64"));
+      assertTrue(Files.readString(jdk.resolve("release")).contains("JAVA_VERSION=\"" + version),
+          jdk + " is not JDK " + version + " (set -Dskiff.jdk" + version + "=...)");
+      String out = run(jdk.resolve("bin/java"), "-Dcalc=" + Fixtures.wasm("core/calc.wasm"),
+          "--module-path", classes + File.pathSeparator + modulePath, "-m", "consumer/consumer.Main");
+      assertEquals("succeeded=3 failed=0\n", out, "on JDK " + version);
+    }
   }
 
   private static String run(Path tool, String... args) throws IOException, InterruptedException {
