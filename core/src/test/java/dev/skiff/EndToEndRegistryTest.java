@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.skiff.oci.Packaging;
 import dev.skiff.oci.PullPolicy;
-import dev.skiff.testing.Fixtures;
-import dev.skiff.testing.RegistryExtension;
-import dev.skiff.testing.TestImages;
+import dev.skiff.testsupport.Fixtures;
+import dev.skiff.testsupport.RegistryExtension;
+import dev.skiff.testsupport.TestImages;
 import dev.skiff.wasi.Output;
 import dev.skiff.wasi.Stdin;
 import java.nio.charset.StandardCharsets;

@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.skiff.oci.InvalidReferenceException;
 import dev.skiff.oci.PullPolicy;
-import dev.skiff.testing.Fixtures;
-import dev.skiff.testing.RegistryExtension;
-import dev.skiff.testing.TestImages;
+import dev.skiff.testsupport.Fixtures;
+import dev.skiff.testsupport.RegistryExtension;
+import dev.skiff.testsupport.TestImages;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;

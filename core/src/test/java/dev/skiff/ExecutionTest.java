@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.dylibso.chicory.runtime.HostFunction;
 import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.ValType;
-import dev.skiff.testing.Fixtures;
+import dev.skiff.testsupport.Fixtures;
 import dev.skiff.wasi.Output;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -3,9 +3,9 @@ package dev.skiff;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.skiff.testing.Fixtures;
-import dev.skiff.testing.RegistryExtension;
-import dev.skiff.testing.TestImages;
+import dev.skiff.testsupport.Fixtures;
+import dev.skiff.testsupport.RegistryExtension;
+import dev.skiff.testsupport.TestImages;
 import java.io.File;
 import java.io.IOException;
 import java.lang.module.ModuleFinder;
@@ -81,7 +81,7 @@ class ModulePathConsumerTest {
     gzipRef = registry.host() + "/consumer/gzip@" + TestImages.copyToRegistry(registry, "oci:" + layout + ":t",
         "consumer/gzip:1", false);
     Path zstdLayout = work.resolve("zstd-layout");
-    dev.skiff.testing.Tools.run(null, "skopeo", "copy", "--quiet", "--insecure-policy", "--dest-compress",
+    dev.skiff.testsupport.Tools.run(null, "skopeo", "copy", "--quiet", "--insecure-policy", "--dest-compress",
         "--dest-compress-format", "zstd", "oci:" + layout + ":t", "oci:" + zstdLayout + ":t");
     zstdRef = registry.host() + "/consumer/zstd@" + TestImages.copyToRegistry(registry, "oci:" + zstdLayout + ":t",
         "consumer/zstd:1", false);

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.skiff.testing.Fixtures;
-import dev.skiff.testing.Tools;
+import dev.skiff.testsupport.Fixtures;
+import dev.skiff.testsupport.Tools;
 import dev.skiff.wasi.Output;
 import java.io.IOException;
 import java.io.InputStream;

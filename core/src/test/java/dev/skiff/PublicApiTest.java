@@ -2,7 +2,7 @@ package dev.skiff;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.skiff.testing.ApiSurface;
+import dev.skiff.testsupport.ApiSurface;
 import java.lang.module.ModuleDescriptor;
 import java.util.Set;
 import java.util.stream.Collectors;

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.skiff.oci.MalformedContentException;
-import dev.skiff.testing.Fixtures;
-import dev.skiff.testing.TestImages;
+import dev.skiff.testsupport.Fixtures;
+import dev.skiff.testsupport.TestImages;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -3,7 +3,7 @@ package dev.skiff;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.skiff.testing.Fixtures;
+import dev.skiff.testsupport.Fixtures;
 import dev.skiff.wasi.Access;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.skiff.testing.Fixtures;
+import dev.skiff.testsupport.Fixtures;
 import dev.skiff.wasi.Access;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;

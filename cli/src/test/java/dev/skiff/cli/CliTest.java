@@ -3,9 +3,10 @@ package dev.skiff.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.skiff.testing.Fixtures;
-import dev.skiff.testing.RegistryExtension;
-import dev.skiff.testing.TestImages;
+import dev.skiff.testing.SkiffTest;
+import dev.skiff.testing.TestRegistry;
+import dev.skiff.testsupport.Fixtures;
+import dev.skiff.testsupport.TestImages;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -14,13 +15,17 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The skiff command in-process: exit codes, one-line errors, guest output on the real stdout. */
+@SkiffTest(registry = true)
 class CliTest {
-  @RegisterExtension static final RegistryExtension registry = RegistryExtension.anonymous();
+  private final TestRegistry registry;
   @TempDir Path store;
+
+  CliTest(TestRegistry registry) {
+    this.registry = registry;
+  }
 
   record Outcome(int code, String stdout, String out, String err) {}
 
@@ -194,7 +199,7 @@ class CliTest {
 
   @Test
   void runsFromTheRegistryWithEnvAndPreopenedDirectory(@TempDir Path data) throws Exception {
-    TestImages.pushCncfArtifact(registry, "cli/hello:1", Fixtures.wasm("hello.wasm"));
+    TestImages.pushCncfArtifact(registry.host(), "cli/hello:1", Fixtures.wasm("hello.wasm"));
     Files.writeString(data.resolve("f.txt"), "x");
     Outcome o = skiff("run", "--env", "GREETING_NAME=cli", "--dir", data + ":/data:ro",
         registry.host() + "/cli/hello:1");
@@ -204,7 +209,7 @@ class CliTest {
 
   @Test
   void pullPrintsTheModuleDigestAndOfflineRunUsesTheStore() throws Exception {
-    TestImages.pushCncfArtifact(registry, "cli/offline:1", Fixtures.wasm("hello.wasm"));
+    TestImages.pushCncfArtifact(registry.host(), "cli/offline:1", Fixtures.wasm("hello.wasm"));
     Outcome pulled = skiff("pull", registry.host() + "/cli/offline:1");
     assertEquals(0, pulled.code(), pulled.err());
     assertEquals(TestImages.sha256(Files.readAllBytes(Fixtures.wasm("hello.wasm"))), pulled.out().trim());
@@ -214,7 +219,7 @@ class CliTest {
 
   @Test
   void cacheListsAndPrunesTheStore() throws Exception {
-    TestImages.pushCncfArtifact(registry, "cli/cache:1", Fixtures.wasm("hello.wasm"));
+    TestImages.pushCncfArtifact(registry.host(), "cli/cache:1", Fixtures.wasm("hello.wasm"));
     assertEquals(0, skiff("pull", registry.host() + "/cli/cache:1").code());
     String moduleDigest = TestImages.sha256(Files.readAllBytes(Fixtures.wasm("hello.wasm")));
     Outcome ls = skiff("cache", "ls");
@@ -261,7 +266,7 @@ class CliTest {
 
   @Test
   void pullPrintsJsonWhenAsked() throws Exception {
-    TestImages.pushCncfArtifact(registry, "cli/json:1", Fixtures.wasm("hello.wasm"));
+    TestImages.pushCncfArtifact(registry.host(), "cli/json:1", Fixtures.wasm("hello.wasm"));
     Outcome o = skiff("pull", "--json", registry.host() + "/cli/json:1");
     assertEquals(0, o.code(), o.err());
     com.fasterxml.jackson.databind.JsonNode json = Json.MAPPER.readTree(o.out());
@@ -272,7 +277,7 @@ class CliTest {
 
   @Test
   void verboseShowsTheRegistryConversationWithoutSecrets() throws Exception {
-    TestImages.pushCncfArtifact(registry, "cli/verbose:1", Fixtures.wasm("hello.wasm"));
+    TestImages.pushCncfArtifact(registry.host(), "cli/verbose:1", Fixtures.wasm("hello.wasm"));
     Outcome o = skiff("pull", "-v", registry.host() + "/cli/verbose:1");
     assertEquals(0, o.code(), o.err());
     assertTrue(o.err().contains("skiff: GET http://" + registry.host() + "/v2/cli/verbose/manifests/1 -> 200 ("),
@@ -282,7 +287,7 @@ class CliTest {
 
   @Test
   void inspectReadsTheImageWithoutTheModuleUnlessAsked() throws Exception {
-    TestImages.pushCncfArtifact(registry, "cli/inspect:1", Fixtures.wasm("hello.wasm"));
+    TestImages.pushCncfArtifact(registry.host(), "cli/inspect:1", Fixtures.wasm("hello.wasm"));
     String ref = registry.host() + "/cli/inspect:1";
     Outcome o = skiff("inspect", ref);
     assertEquals(0, o.code(), o.err());

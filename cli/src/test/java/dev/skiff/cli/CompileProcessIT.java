@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.skiff.Skiff;
 import dev.skiff.WasmArtifact;
-import dev.skiff.testing.Fixtures;
+import dev.skiff.testsupport.Fixtures;
 import dev.skiff.wasi.Output;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

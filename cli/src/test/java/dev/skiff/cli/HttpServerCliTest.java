@@ -3,9 +3,9 @@ package dev.skiff.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.skiff.testing.Fixtures;
-import dev.skiff.testing.TestImages;
-import dev.skiff.testing.Tools;
+import dev.skiff.testsupport.Fixtures;
+import dev.skiff.testsupport.TestImages;
+import dev.skiff.testsupport.Tools;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;

@@ -3,9 +3,10 @@ package dev.skiff.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.skiff.testing.Fixtures;
-import dev.skiff.testing.RegistryExtension;
-import dev.skiff.testing.TestImages;
+import dev.skiff.testing.SkiffTest;
+import dev.skiff.testing.TestRegistry;
+import dev.skiff.testsupport.Fixtures;
+import dev.skiff.testsupport.TestImages;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
@@ -20,19 +21,23 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code skiff serve} in-process with images in a real registry: two routes, health, access log, stop. */
 @Timeout(90)
+@SkiffTest(registry = true)
 class ServeCommandTest {
-  @RegisterExtension static final RegistryExtension registry = RegistryExtension.anonymous();
+  private final TestRegistry registry;
   @TempDir Path store;
+
+  ServeCommandTest(TestRegistry registry) {
+    this.registry = registry;
+  }
 
   @Test
   void servesTwoImagesByRouteUntilStopped(@TempDir Path data) throws Exception {
-    TestImages.pushWasiImage(registry, "web/echo:1", Fixtures.wasm("serving/echo.wasm"), "/echo.wasm", Map.of(), false);
-    TestImages.pushWasiImage(registry, "web/files:1", Fixtures.wasm("serving/files.wasm"), "/files.wasm", Map.of(), false);
+    TestImages.pushWasiImage(registry.host(), "web/echo:1", Fixtures.wasm("serving/echo.wasm"), "/echo.wasm", Map.of(), false);
+    TestImages.pushWasiImage(registry.host(), "web/files:1", Fixtures.wasm("serving/files.wasm"), "/files.wasm", Map.of(), false);
     Files.writeString(data.resolve("index.txt"), "the index\n");
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();

@@ -2,7 +2,7 @@ package dev.skiff.bench;
 
 import dev.skiff.bench.peers.Kernels;
 import dev.skiff.bench.peers.PeerFunction;
-import dev.skiff.testing.Fixtures;
+import dev.skiff.testsupport.Fixtures;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

@@ -4,7 +4,7 @@ import dev.skiff.bench.peers.PeerFunction;
 import dev.skiff.bench.peers.PeerInstance;
 import dev.skiff.bench.peers.PeerModule;
 import dev.skiff.bench.peers.Runtime;
-import dev.skiff.testing.Fixtures;
+import dev.skiff.testsupport.Fixtures;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;

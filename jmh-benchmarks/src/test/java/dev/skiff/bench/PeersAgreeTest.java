@@ -9,7 +9,7 @@ import dev.skiff.bench.peers.PeerInstance;
 import dev.skiff.bench.peers.PeerModule;
 import dev.skiff.bench.peers.Polyglot;
 import dev.skiff.bench.peers.Runtime;
-import dev.skiff.testing.Fixtures;
+import dev.skiff.testsupport.Fixtures;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;

@@ -1,7 +1,7 @@
 package dev.skiff.oci;
 
-import dev.skiff.testing.Fixtures;
-import dev.skiff.testing.RegistryExtension;
+import dev.skiff.testsupport.Fixtures;
+import dev.skiff.testsupport.RegistryExtension;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;

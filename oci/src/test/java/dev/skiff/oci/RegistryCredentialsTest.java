@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.skiff.testing.Fixtures;
-import dev.skiff.testing.RegistryExtension;
-import dev.skiff.testing.TestImages;
+import dev.skiff.testsupport.Fixtures;
+import dev.skiff.testsupport.RegistryExtension;
+import dev.skiff.testsupport.TestImages;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.skiff.testing.Fixtures;
-import dev.skiff.testing.RegistryExtension;
-import dev.skiff.testing.TestImages;
+import dev.skiff.testsupport.Fixtures;
+import dev.skiff.testsupport.RegistryExtension;
+import dev.skiff.testsupport.TestImages;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.skiff.testing.Fixtures;
-import dev.skiff.testing.RegistryExtension;
-import dev.skiff.testing.TestImages;
+import dev.skiff.testsupport.Fixtures;
+import dev.skiff.testsupport.RegistryExtension;
+import dev.skiff.testsupport.TestImages;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;

@@ -3,7 +3,7 @@ package dev.skiff.wasi;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.skiff.testing.ApiSurface;
+import dev.skiff.testsupport.ApiSurface;
 import java.lang.module.ModuleDescriptor;
 import java.util.Set;
 import java.util.stream.Collectors;

@@ -7,7 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.skiff.Engine;
 import dev.skiff.Skiff;
 import dev.skiff.WasmHandler;
-import dev.skiff.testing.Fixtures;
+import dev.skiff.testing.SkiffTest;
+import dev.skiff.testsupport.Fixtures;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -18,7 +19,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,20 +30,19 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The JDK-server adapter over real sockets with real C guests: routing, limits, faults, load shedding. */
 @Timeout(60)
+@SkiffTest(engine = Engine.COMPILER)
 class SkiffHttpServerTest {
-  @TempDir static Path store;
   static Skiff skiff;
   static SkiffHttpServer server;
   static final List<String> accessLog = new CopyOnWriteArrayList<>();
   static final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   @BeforeAll
-  static void start() {
-    skiff = Skiff.builder().store(store).engine(Engine.COMPILER).build();
+  static void start(Skiff classSkiff) {
+    skiff = classSkiff;
     server = SkiffHttpServer.builder().listen(new InetSocketAddress("127.0.0.1", 0))
         .handler(WasmHandler.builder(skiff.pull(Fixtures.wasm("serving/echo.wasm").toString()))
             .route("/echo").maxRequestBytes(64 * 1024).configure(r -> r.limits(l -> l.timeout(Duration.ofSeconds(1))))
@@ -56,7 +55,6 @@ class SkiffHttpServerTest {
   @AfterAll
   static void stop() {
     server.stop(Duration.ZERO);
-    skiff.close();
   }
 
   static WasmHandler misbehave(String route, Duration timeout) {

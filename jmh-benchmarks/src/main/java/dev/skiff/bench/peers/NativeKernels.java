@@ -1,8 +1,8 @@
 package dev.skiff.bench.peers;
 
-import dev.skiff.testing.Fixtures;
-import dev.skiff.testing.TestFiles;
-import dev.skiff.testing.Tools;
+import dev.skiff.testsupport.Fixtures;
+import dev.skiff.testsupport.TestFiles;
+import dev.skiff.testsupport.Tools;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

@@ -5,7 +5,7 @@ import dev.skiff.Skiff;
 import dev.skiff.WasmArtifact;
 import dev.skiff.WasmFunction;
 import dev.skiff.WasmInstance;
-import dev.skiff.testing.TestFiles;
+import dev.skiff.testsupport.TestFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -1,6 +1,6 @@
 package dev.skiff.oci.internal;
 
-import dev.skiff.testing.Tools;
+import dev.skiff.testsupport.Tools;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;

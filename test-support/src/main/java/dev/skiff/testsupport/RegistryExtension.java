@@ -1,4 +1,4 @@
-package dev.skiff.testing;
+package dev.skiff.testsupport;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -31,6 +31,10 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  *
  * <p>The registry starts before the first test, answers on {@link #host()}, and its process is stopped
  * (and its storage deleted) after the last one.
+ *
+ * <p>Modules built after skiff-testing use its published {@code TestRegistry} for anonymous registries;
+ * this one remains for the modules the reactor builds before it (oci, wasi-preview1, core's tests), and
+ * for Basic and token authentication.
  */
 public final class RegistryExtension implements BeforeAllCallback, AfterAllCallback {
   private final String username;

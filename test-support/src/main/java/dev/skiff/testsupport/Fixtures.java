@@ -1,4 +1,4 @@
-package dev.skiff.testing;
+package dev.skiff.testsupport;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package dev.skiff.testing;
+package dev.skiff.testsupport;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

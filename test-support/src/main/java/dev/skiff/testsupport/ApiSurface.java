@@ -1,4 +1,4 @@
-package dev.skiff.testing;
+package dev.skiff.testsupport;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

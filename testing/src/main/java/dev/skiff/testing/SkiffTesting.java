@@ -1,4 +1,4 @@
-package dev.skiff;
+package dev.skiff.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -6,13 +6,15 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Objects;
 
 /**
- * Helpers for embedding Wasm modules in unit tests, with no test framework dependency.
+ * Helpers for embedding Wasm modules in tests, for any test framework; with JUnit 5,
+ * {@link SkiffTest @SkiffTest} does the same per test class.
  *
  * <pre>{@code
  * class PluginTest {
@@ -31,14 +33,14 @@ import java.util.Objects;
  * }</pre>
  *
  * <p>Sources such as {@code oci:src/test/resources/my-layout:1.0} work directly with
- * {@link Skiff#pull(String)}; these helpers cover the two cases that need a file first.
+ * {@link dev.skiff.Skiff#pull(String)}; these helpers cover the two cases that need a file first.
  */
 public final class SkiffTesting {
   private SkiffTesting() {}
 
   /**
    * Copies a {@code .wasm} resource from the class path into {@code dir} and returns its path, ready
-   * for {@link Skiff#pull(String)}.
+   * for {@link dev.skiff.Skiff#pull(String)}.
    *
    * @param resource an absolute resource name, e.g. {@code /plugins/calc.wasm}
    * @param dir a folder the test owns, e.g. a JUnit {@code @TempDir}
@@ -47,23 +49,40 @@ public final class SkiffTesting {
    */
   public static String classpathModule(String resource, Path dir) {
     Objects.requireNonNull(resource, "resource");
+    return copyModule(SkiffTesting.class, resource.startsWith("/") ? resource : "/" + resource, dir).toString();
+  }
+
+  /**
+   * Copies a {@code .wasm} resource, looked up as {@code anchor.getResource} does and then through the
+   * context class loader, into {@code dir}.
+   */
+  static Path copyModule(Class<?> anchor, String resource, Path dir) {
+    Objects.requireNonNull(resource, "resource");
     if (!resource.endsWith(".wasm")) {
       throw new IllegalArgumentException("Expected a .wasm resource, got '" + resource + "'");
     }
-    String absolute = resource.startsWith("/") ? resource : "/" + resource;
-    try (InputStream in = SkiffTesting.class.getResourceAsStream(absolute)) {
-      InputStream source = in != null ? in
-          : Thread.currentThread().getContextClassLoader().getResourceAsStream(absolute.substring(1));
-      if (source == null) {
-        throw new IllegalArgumentException("No class path resource " + absolute);
-      }
-      try (source) {
-        Path target = Files.createDirectories(dir).resolve(absolute.substring(absolute.lastIndexOf('/') + 1));
-        Files.copy(source, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        return target.toString();
-      }
+    InputStream found = anchor.getResourceAsStream(resource);
+    if (found == null && resource.startsWith("/")) {
+      ClassLoader context = Thread.currentThread().getContextClassLoader();
+      found = context == null ? null : context.getResourceAsStream(resource.substring(1));
+    }
+    if (found == null) {
+      String relative = resource.startsWith("/") ? resource.substring(1) : resource;
+      String folder = relative.substring(0, Math.max(0, relative.lastIndexOf('/')));
+      // a named module's folders that look like packages are encapsulated, even with no class in them
+      boolean encapsulated = anchor.getModule().isNamed() && folder.matches("[\\p{L}_$][\\p{L}\\p{N}_$/]*");
+      String modulePath = !encapsulated ? ""
+          : "; on the module path a module keeps resources in folders named like packages to itself: put "
+              + "modules in a folder that is no Java package name, e.g. /wasm-modules/";
+      throw new IllegalArgumentException("No class path resource '" + resource + "' (looked up from "
+          + anchor.getName() + ")" + modulePath);
+    }
+    try (InputStream source = found) {
+      Path target = Files.createDirectories(dir).resolve(resource.substring(resource.lastIndexOf('/') + 1));
+      Files.copy(source, target, StandardCopyOption.REPLACE_EXISTING);
+      return target;
     } catch (IOException e) {
-      throw new UncheckedIOException("Cannot copy " + absolute + " into " + dir, e);
+      throw new UncheckedIOException("Cannot copy " + resource + " into " + dir, e);
     }
   }
 

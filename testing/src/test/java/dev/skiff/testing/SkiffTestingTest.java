@@ -1,10 +1,13 @@
-package dev.skiff;
+package dev.skiff.testing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.skiff.Skiff;
+import dev.skiff.WasmArtifact;
+import dev.skiff.WasmInstance;
 import dev.skiff.oci.Packaging;
-import dev.skiff.testing.Fixtures;
+import dev.skiff.testsupport.Fixtures;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,6 +39,12 @@ class SkiffTestingTest {
 
   @Test
   void missingResourceIsMisuse() {
-    assertThrows(IllegalArgumentException.class, () -> SkiffTesting.classpathModule("/nope.wasm", tmp));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> SkiffTesting.classpathModule("/nope.wasm", tmp));
+    assertEquals("No class path resource '/nope.wasm' (looked up from dev.skiff.testing.SkiffTesting)",
+        e.getMessage());
+    IllegalArgumentException notWasm = assertThrows(IllegalArgumentException.class,
+        () -> SkiffTesting.classpathModule("plugins/calc.wat", tmp));
+    assertEquals("Expected a .wasm resource, got '/plugins/calc.wat'", notWasm.getMessage());
   }
 }

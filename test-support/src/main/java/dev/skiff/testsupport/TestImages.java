@@ -1,4 +1,4 @@
-package dev.skiff.testing;
+package dev.skiff.testsupport;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -73,6 +73,40 @@ public final class TestImages {
       return copyToRegistry(registry, "oci:" + layout + ":t", repoAndTag, false);
     } finally {
       RegistryExtension.deleteTree(layout);
+    }
+  }
+
+  /**
+   * Pushes {@code wasm} as a CNCF Wasm artifact to an anonymous registry at {@code registryHost} (for
+   * example skiff-testing's {@code TestRegistry}, which this module cannot see), as
+   * {@link #pushCncfArtifact(RegistryExtension, String, Path)} does.
+   *
+   * @return the manifest digest skopeo pushed
+   */
+  public static String pushCncfArtifact(String registryHost, String repoAndTag, Path wasm) {
+    Path layout = tempDir("skiff-cncf-");
+    try {
+      ociLayout(layout, "t", wasm);
+      return copyToRegistry(registryHost, "oci:" + layout + ":t", repoAndTag, false);
+    } finally {
+      RegistryExtension.deleteTree(layout);
+    }
+  }
+
+  /**
+   * Pushes a Docker-style {@code wasi/wasm} image to an anonymous registry at {@code registryHost}, as
+   * {@link #pushWasiImage(RegistryExtension, String, Path, String, Map, boolean)} does.
+   *
+   * @return the manifest digest skopeo pushed
+   */
+  public static String pushWasiImage(String registryHost, String repoAndTag, Path wasm,
+      String entrypoint, Map<String, byte[]> extraFiles, boolean dockerV2s2) {
+    Path work = tempDir("skiff-image-");
+    try {
+      Path layout = wasiImageLayout(work, wasm, entrypoint, extraFiles);
+      return copyToRegistry(registryHost, "oci:" + layout + ":t", repoAndTag, dockerV2s2);
+    } finally {
+      RegistryExtension.deleteTree(work);
     }
   }
 
@@ -152,6 +186,33 @@ public final class TestImages {
     Tools.run(null, cmd.toArray(String[]::new));
     int colon = repoAndTag.lastIndexOf(':');
     return registry.manifestDigest(repoAndTag.substring(0, colon), repoAndTag.substring(colon + 1));
+  }
+
+  /**
+   * Copies {@code source} (any skopeo transport reference) to {@code repoAndTag} in the anonymous
+   * registry at {@code registryHost}.
+   *
+   * @return the manifest digest skopeo pushed ({@code --digestfile})
+   */
+  public static String copyToRegistry(String registryHost, String source, String repoAndTag,
+      boolean dockerV2s2) {
+    Path work = tempDir("skiff-copy-");
+    try {
+      Path digest = work.resolve("digest");
+      List<String> cmd = new ArrayList<>(List.of("skopeo", "copy", "--quiet",
+          "--insecure-policy", "--dest-tls-verify=false", "--digestfile", digest.toString()));
+      if (dockerV2s2) {
+        cmd.addAll(List.of("--format", "v2s2"));
+      }
+      cmd.add(source);
+      cmd.add("docker://" + registryHost + "/" + repoAndTag);
+      Tools.run(null, cmd.toArray(String[]::new));
+      return Files.readString(digest).strip();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } finally {
+      RegistryExtension.deleteTree(work);
+    }
   }
 
   /** {@code sha256:<hex>} of {@code bytes}. */
