@@ -14,7 +14,6 @@ import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -943,15 +942,6 @@ public final class BlobStore {
     }
     for (Path p : all.stream().sorted(Comparator.reverseOrder()).toList()) {
       Files.deleteIfExists(p);
-    }
-  }
-
-
-  static void ignoreExists(Path p) throws IOException {
-    try {
-      Files.createDirectory(p);
-    } catch (FileAlreadyExistsException ignored) {
-      // fine
     }
   }
 }

@@ -24,7 +24,6 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -48,7 +47,6 @@ import okhttp3.ResponseBody;
  */
 public final class RegistryClient {
   private static final System.Logger LOG = System.getLogger("dev.skiff.oci.registry");
-  private static final int BUFFER = 1 << 16;
   private static final MediaType OCTETS = MediaType.get("application/octet-stream");
 
   /** Immutable settings. */
@@ -161,17 +159,6 @@ public final class RegistryClient {
       return new Fetched(bytes, r.header("Content-Type"), actual);
     } catch (IOException e) {
       throw unreachable(registry, "reading manifest " + what, e);
-    }
-  }
-
-  /** HEAD on a manifest: the digest the registry reports, when the reference exists. */
-  public Optional<String> headManifest(String host, String registry, String repo, String reference) {
-    String url = base(host) + "/v2/" + repo + "/manifests/" + reference;
-    try (Response r = execute(host, registry, List.of(pullScope(repo)), registry + "/" + repo + ":" + reference,
-        () -> new Request.Builder().url(url).header("Accept", MediaTypes.ACCEPT).head())) {
-      return Optional.ofNullable(r.header("Docker-Content-Digest"));
-    } catch (NotFoundException e) {
-      return Optional.empty();
     }
   }
 
@@ -715,9 +702,5 @@ public final class RegistryClient {
   private static RegistryException unreachable(String registry, String what, IOException e) {
     String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getClass().getSimpleName() + ": " + e.getMessage();
     return new RegistryException(registry, 0, List.of(), "cannot reach registry " + registry + " while " + what + ": " + m, e);
-  }
-
-  static String lower(String s) {
-    return s.toLowerCase(Locale.ROOT);
   }
 }
