@@ -1,7 +1,7 @@
 package dev.skiff.oci;
 
-import dev.skiff.oci.internal.BlobStore;
-import dev.skiff.oci.internal.Digests;
+import dev.skiff.oci.internal.format.Digests;
+import dev.skiff.oci.internal.store.BlobStore;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;

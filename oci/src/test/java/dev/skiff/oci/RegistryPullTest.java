@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.skiff.oci.internal.Digests;
+import dev.skiff.oci.internal.format.Digests;
 import dev.skiff.testing.Fixtures;
 import dev.skiff.testing.RegistryExtension;
 import dev.skiff.testing.TestImages;

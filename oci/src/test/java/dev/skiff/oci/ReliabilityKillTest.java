@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.skiff.oci.internal.store.BlobStore;
 import dev.skiff.testing.Fixtures;
 import dev.skiff.testing.RegistryExtension;
 import dev.skiff.testing.TestImages;
@@ -232,6 +233,6 @@ class ReliabilityKillTest {
   }
 
   private static void deleteTree(Path dir) throws IOException {
-    dev.skiff.oci.internal.BlobStore.deleteTree(dir);
+    BlobStore.deleteTree(dir);
   }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.skiff.oci.internal.store.BlobStore;
 import dev.skiff.testing.Fixtures;
 import dev.skiff.testing.Tools;
 import java.io.IOException;
@@ -79,7 +80,7 @@ class TlsRegistryTest {
       registry.destroy();
       registry.waitFor(10, TimeUnit.SECONDS);
     }
-    dev.skiff.oci.internal.BlobStore.deleteTree(work);
+    BlobStore.deleteTree(work);
   }
 
   @Test
