@@ -2,6 +2,7 @@ package dev.skiff.oci;
 
 import dev.skiff.oci.internal.format.Digests;
 import dev.skiff.oci.internal.store.BlobStore;
+import dev.skiff.oci.internal.store.FileTrees;
 import dev.skiff.testing.Fixtures;
 import dev.skiff.testing.RegistryExtension;
 import java.nio.file.Files;
@@ -25,7 +26,7 @@ public final class PullMeasurement {
       long t0 = System.nanoTime();
       c.pull(ref);
       double seconds = (System.nanoTime() - t0) / 1e9;
-      BlobStore.deleteTree(store);
+      FileTrees.deleteTree(store);
       return seconds;
     }
   }
@@ -127,7 +128,7 @@ public final class PullMeasurement {
           median(unsynced) / v, c, v);
     } finally {
       registry.stop();
-      BlobStore.deleteTree(work);
+      FileTrees.deleteTree(work);
     }
   }
 }

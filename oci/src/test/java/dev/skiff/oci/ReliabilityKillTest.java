@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.skiff.oci.internal.store.BlobStore;
+import dev.skiff.oci.internal.store.FileTrees;
 import dev.skiff.testing.Fixtures;
 import dev.skiff.testing.RegistryExtension;
 import dev.skiff.testing.TestImages;
@@ -233,6 +234,6 @@ class ReliabilityKillTest {
   }
 
   private static void deleteTree(Path dir) throws IOException {
-    BlobStore.deleteTree(dir);
+    FileTrees.deleteTree(dir);
   }
 }

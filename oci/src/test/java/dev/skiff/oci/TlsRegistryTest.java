@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.skiff.oci.internal.store.BlobStore;
+import dev.skiff.oci.internal.store.FileTrees;
 import dev.skiff.testing.Fixtures;
 import dev.skiff.testing.Tools;
 import java.io.IOException;
@@ -80,7 +81,7 @@ class TlsRegistryTest {
       registry.destroy();
       registry.waitFor(10, TimeUnit.SECONDS);
     }
-    BlobStore.deleteTree(work);
+    FileTrees.deleteTree(work);
   }
 
   @Test

@@ -16,6 +16,8 @@ import dev.skiff.oci.internal.format.Manifests;
 import dev.skiff.oci.internal.format.MediaTypes;
 import dev.skiff.oci.internal.source.Source;
 import dev.skiff.oci.internal.store.BlobStore;
+import dev.skiff.oci.internal.store.FileTrees;
+import dev.skiff.oci.internal.store.Scratch;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -233,38 +235,13 @@ public final class Puller {
 
   /** Extracts (once per manifest digest, under a lock) the image layers into a read-only tree. */
   Path rootfs(Source src, Resolved r) {
-    String hex = Digests.hex(r.manifestDigest());
-    Path dir = store.root().resolve("rootfs").resolve(hex);
-    Path marker = store.root().resolve("rootfs").resolve(hex + ".json");
-    if (Files.exists(marker) && Files.isDirectory(dir)) {
-      Listeners.cacheHit(listener, r.manifestDigest());
-      return dir;
-    }
-    try (AutoCloseable l = store.lock("rootfs-" + hex)) {
-      if (Files.exists(marker) && Files.isDirectory(dir)) {
-        return dir;
+    return store.trees().ensure(r.manifestDigest(), listener, src.describe(), tree -> {
+      TarLayers layers = new TarLayers(tree, maxExtractedBytes, 1_000_000);
+      for (Descriptor d : r.manifest().layers()) {
+        layers.apply(src.blob(d), d.digest());
       }
-      try (BlobStore.Scratch scratch = store.newScratchDir("rootfs-")) {
-        Path tmp = scratch.path();
-        TarLayers layers = new TarLayers(tmp, maxExtractedBytes, 1_000_000);
-        for (Descriptor d : r.manifest().layers()) {
-          layers.apply(src.blob(d), d.digest());
-        }
-        TarLayers.makeReadOnly(tmp);
-        BlobStore.deleteTree(dir); // a tree without its marker is a leftover of a crash
-        try {
-          Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-          Files.move(tmp, dir);
-        }
-      }
-      store.writeAtomically(marker, ("{\"manifest\":\"" + r.manifestDigest() + "\"}").getBytes(StandardCharsets.UTF_8));
-      return dir;
-    } catch (OciException e) {
-      throw e;
-    } catch (Exception e) {
-      throw new OciException("cannot extract the layers of " + src.describe() + ": " + e.getMessage(), e);
-    }
+      TarLayers.makeReadOnly(tree);
+    });
   }
 
   static String locate(Path rootfs, ImageConfig config, String selector, String what) {

@@ -2,6 +2,7 @@ package dev.skiff.oci.internal.pull;
 
 import dev.skiff.oci.MalformedContentException;
 import dev.skiff.oci.internal.store.BlobStore;
+import dev.skiff.oci.internal.store.FileTrees;
 import java.io.BufferedInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -192,7 +193,7 @@ public final class TarLayers {
         try (Stream<Path> s = Files.list(dir)) {
           for (Path child : s.toList()) {
             if (!createdHere.contains(root.relativize(child).toString())) {
-              BlobStore.deleteTree(child);
+              FileTrees.deleteTree(child);
             }
           }
         }
@@ -201,7 +202,7 @@ public final class TarLayers {
     }
     if (base.startsWith(WHITEOUT)) {
       String victim = (dirRel.isEmpty() ? "" : dirRel + "/") + base.substring(WHITEOUT.length());
-      BlobStore.deleteTree(resolveInside(clean(victim, what), name, what));
+      FileTrees.deleteTree(resolveInside(clean(victim, what), name, what));
       return;
     }
     Path target = resolveInside(rel, name, what);
@@ -220,7 +221,7 @@ public final class TarLayers {
       return;
     }
     if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
-      BlobStore.deleteTree(target);
+      FileTrees.deleteTree(target);
     } else {
       Files.deleteIfExists(target);
     }

@@ -12,6 +12,7 @@ import dev.skiff.oci.internal.format.Descriptor;
 import dev.skiff.oci.internal.format.Manifests;
 import dev.skiff.oci.internal.registry.RegistryClient;
 import dev.skiff.oci.internal.store.BlobStore;
+import dev.skiff.oci.internal.store.TagResolutions;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -82,7 +83,7 @@ public final class RegistrySource implements Source {
     }
     String key = ref.registry() + "/" + ref.repository() + ":" + ref.identifier();
     if (policy != PullPolicy.ALWAYS) {
-      Optional<BlobStore.Resolution> r = store.resolution(key);
+      Optional<TagResolutions.Resolution> r = store.resolutions().lookup(key);
       if (r.isPresent()) {
         byte[] cached = store.readVerified(r.get().digest(), Manifests.MAX_MANIFEST_BYTES);
         if (cached != null) {
@@ -93,7 +94,7 @@ public final class RegistrySource implements Source {
     }
     RegistryClient.Fetched f = network(key, h -> client.get().getManifest(h, ref.registry(), ref.repository(), ref.identifier()));
     store.putVerified(f.digest(), f.bytes());
-    store.recordResolution(key, f.digest());
+    store.resolutions().record(key, f.digest());
     return new Top(f.bytes(), f.mediaType(), f.digest());
   }
 

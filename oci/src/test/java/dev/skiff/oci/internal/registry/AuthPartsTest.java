@@ -116,10 +116,10 @@ class AuthPartsTest {
 
   @Test
   void loopbackDetection() {
-    assertTrue(RegistryClient.isLoopback("127.0.0.1:5000"));
-    assertTrue(RegistryClient.isLoopback("localhost"));
-    assertTrue(RegistryClient.isLoopback("[::1]:5000"));
-    assertFalse(RegistryClient.isLoopback("10.0.0.1:5000"));
-    assertFalse(RegistryClient.isLoopback("ghcr.io"));
+    assertTrue(RegistryHttp.isLoopback("127.0.0.1:5000"));
+    assertTrue(RegistryHttp.isLoopback("localhost"));
+    assertTrue(RegistryHttp.isLoopback("[::1]:5000"));
+    assertFalse(RegistryHttp.isLoopback("10.0.0.1:5000"));
+    assertFalse(RegistryHttp.isLoopback("ghcr.io"));
   }
 }

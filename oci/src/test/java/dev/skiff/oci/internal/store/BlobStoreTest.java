@@ -107,9 +107,9 @@ class BlobStoreTest {
   void tagResolutionsAreRecordedWithTime() {
     BlobStore s = new BlobStore(dir);
     String d = Digests.sha256(new byte[0]);
-    assertTrue(s.resolution("r/x:1").isEmpty());
-    s.recordResolution("r/x:1", d);
-    BlobStore.Resolution r = s.resolution("r/x:1").orElseThrow();
+    assertTrue(s.resolutions().lookup("r/x:1").isEmpty());
+    s.resolutions().record("r/x:1", d);
+    TagResolutions.Resolution r = s.resolutions().lookup("r/x:1").orElseThrow();
     assertEquals(d, r.digest());
     assertTrue(r.resolvedAt().isAfter(java.time.Instant.now().minusSeconds(60)));
   }
@@ -259,8 +259,8 @@ class BlobStoreTest {
     assertEquals(6, first.temporary().entries());
 
     BlobStore reopened = new BlobStore(dir);
-    assertEquals(new BlobStore.Usage(5, 5000 + 7000 + 10 + 300), reopened.reclaimed());
-    assertEquals(new BlobStore.Usage(1, 4), reopened.temporary());
+    assertEquals(new Usage(5, 5000 + 7000 + 10 + 300), reopened.reclaimed());
+    assertEquals(new Usage(1, 4), reopened.temporary());
     reclaimed.countDown();
     assertArrayEquals(data, Files.readAllBytes(live.get()));
     ex.shutdown();
@@ -268,8 +268,8 @@ class BlobStoreTest {
       assertEquals(List.of(), left.toList());
     }
     assertEquals(List.of(), Files.list(dir.resolve("rootfs")).toList());
-    assertEquals(new BlobStore.Usage(0, 0), reopened.temporary());
-    assertEquals(new BlobStore.Usage(0, 0), new BlobStore(dir).reclaimed());
+    assertEquals(new Usage(0, 0), reopened.temporary());
+    assertEquals(new Usage(0, 0), new BlobStore(dir).reclaimed());
   }
 
   @Test
@@ -277,9 +277,9 @@ class BlobStoreTest {
     BlobStore s = new BlobStore(dir);
     s.put(new byte[100]);
     Files.write(dir.resolve("tmp/0123456789ab-1.part"), new byte[5000]);
-    assertEquals(new BlobStore.Usage(1, 5000), s.temporary());
+    assertEquals(new Usage(1, 5000), s.temporary());
     assertEquals(5000, s.prune(Long.MAX_VALUE));
-    assertEquals(new BlobStore.Usage(0, 0), s.temporary());
+    assertEquals(new Usage(0, 0), s.temporary());
     assertEquals(1, s.list().size());
   }
 
@@ -293,7 +293,7 @@ class BlobStoreTest {
     Files.createSymbolicLink(dir.resolve("tmp/001-link.part"), outside.resolve("keep.part"));
     Files.write(dir.resolve("tmp/0123456789ab-1.part"), new byte[5000]);
 
-    assertEquals(new BlobStore.Usage(1, 5000), new BlobStore(dir).reclaimed());
+    assertEquals(new Usage(1, 5000), new BlobStore(dir).reclaimed());
     assertFalse(Files.exists(dir.resolve("tmp/0123456789ab-1.part")));
     assertEquals(3, Files.size(outside.resolve("keep.bin")));
     assertEquals(4, Files.size(outside.resolve("keep.part")));
