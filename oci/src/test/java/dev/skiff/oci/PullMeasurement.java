@@ -1,7 +1,6 @@
 package dev.skiff.oci;
 
 import dev.skiff.oci.internal.format.Digests;
-import dev.skiff.oci.internal.store.BlobStore;
 import dev.skiff.oci.internal.store.FileTrees;
 import dev.skiff.testing.Fixtures;
 import dev.skiff.testing.RegistryExtension;

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.skiff.oci.internal.store.BlobStore;
 import dev.skiff.oci.internal.store.FileTrees;
 import dev.skiff.testing.Fixtures;
 import dev.skiff.testing.RegistryExtension;

@@ -1,7 +1,6 @@
 package dev.skiff.oci.internal.pull;
 
 import dev.skiff.oci.MalformedContentException;
-import dev.skiff.oci.internal.store.BlobStore;
 import dev.skiff.oci.internal.store.FileTrees;
 import java.io.BufferedInputStream;
 import java.io.FilterInputStream;

@@ -1,6 +1,5 @@
 package dev.skiff.oci.internal.source;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.skiff.oci.AmbiguousModuleException;
 import dev.skiff.oci.MalformedContentException;
 import dev.skiff.oci.NotFoundException;

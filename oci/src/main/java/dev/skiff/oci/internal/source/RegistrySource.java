@@ -126,7 +126,7 @@ public final class RegistrySource implements Source {
       Listeners.cacheHit(listener, d.digest());
       return Source.check(d, cached, "config");
     }
-    Path p = blob(d);
+    blob(d);
     return store.readVerified(d.digest(), Manifests.MAX_CONFIG_BYTES);
   }
 
