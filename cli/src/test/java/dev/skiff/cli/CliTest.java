@@ -3,6 +3,7 @@ package dev.skiff.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.skiff.oci.OciLayout;
 import dev.skiff.testing.Fixtures;
 import dev.skiff.testing.RegistryExtension;
 import dev.skiff.testing.TestImages;
@@ -182,7 +183,7 @@ class CliTest {
 
   @Test
   void runsFromTheRegistryWithEnvAndPreopenedDirectory(@TempDir Path data) throws Exception {
-    TestImages.pushCncfArtifact(registry, "cli/hello:1", Fixtures.wasm("hello.wasm"));
+    TestImages.pushCncfArtifact(registry, "cli/hello:1", Fixtures.wasm("hello.wasm"), OciLayout::writeWasmArtifact);
     Files.writeString(data.resolve("f.txt"), "x");
     Outcome o = skiff("run", "--env", "GREETING_NAME=cli", "--dir", data + ":/data:ro",
         registry.host() + "/cli/hello:1");
@@ -192,7 +193,7 @@ class CliTest {
 
   @Test
   void pullPrintsTheModuleDigestAndOfflineRunUsesTheStore() throws Exception {
-    TestImages.pushCncfArtifact(registry, "cli/offline:1", Fixtures.wasm("hello.wasm"));
+    TestImages.pushCncfArtifact(registry, "cli/offline:1", Fixtures.wasm("hello.wasm"), OciLayout::writeWasmArtifact);
     Outcome pulled = skiff("pull", registry.host() + "/cli/offline:1");
     assertEquals(0, pulled.code(), pulled.err());
     assertEquals(TestImages.sha256(Files.readAllBytes(Fixtures.wasm("hello.wasm"))), pulled.out().trim());
@@ -202,7 +203,7 @@ class CliTest {
 
   @Test
   void cacheListsAndPrunesTheStore() throws Exception {
-    TestImages.pushCncfArtifact(registry, "cli/cache:1", Fixtures.wasm("hello.wasm"));
+    TestImages.pushCncfArtifact(registry, "cli/cache:1", Fixtures.wasm("hello.wasm"), OciLayout::writeWasmArtifact);
     assertEquals(0, skiff("pull", registry.host() + "/cli/cache:1").code());
     String moduleDigest = TestImages.sha256(Files.readAllBytes(Fixtures.wasm("hello.wasm")));
     Outcome ls = skiff("cache", "ls");
@@ -249,7 +250,7 @@ class CliTest {
 
   @Test
   void pullPrintsJsonWhenAsked() throws Exception {
-    TestImages.pushCncfArtifact(registry, "cli/json:1", Fixtures.wasm("hello.wasm"));
+    TestImages.pushCncfArtifact(registry, "cli/json:1", Fixtures.wasm("hello.wasm"), OciLayout::writeWasmArtifact);
     Outcome o = skiff("pull", "--json", registry.host() + "/cli/json:1");
     assertEquals(0, o.code(), o.err());
     com.fasterxml.jackson.databind.JsonNode json = Json.MAPPER.readTree(o.out());
@@ -260,7 +261,7 @@ class CliTest {
 
   @Test
   void verboseShowsTheRegistryConversationWithoutSecrets() throws Exception {
-    TestImages.pushCncfArtifact(registry, "cli/verbose:1", Fixtures.wasm("hello.wasm"));
+    TestImages.pushCncfArtifact(registry, "cli/verbose:1", Fixtures.wasm("hello.wasm"), OciLayout::writeWasmArtifact);
     Outcome o = skiff("pull", "-v", registry.host() + "/cli/verbose:1");
     assertEquals(0, o.code(), o.err());
     assertTrue(o.err().contains("skiff: GET http://" + registry.host() + "/v2/cli/verbose/manifests/1 -> 200 ("),
@@ -270,7 +271,7 @@ class CliTest {
 
   @Test
   void inspectReadsTheImageWithoutTheModuleUnlessAsked() throws Exception {
-    TestImages.pushCncfArtifact(registry, "cli/inspect:1", Fixtures.wasm("hello.wasm"));
+    TestImages.pushCncfArtifact(registry, "cli/inspect:1", Fixtures.wasm("hello.wasm"), OciLayout::writeWasmArtifact);
     String ref = registry.host() + "/cli/inspect:1";
     Outcome o = skiff("inspect", ref);
     assertEquals(0, o.code(), o.err());

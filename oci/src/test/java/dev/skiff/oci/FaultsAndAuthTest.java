@@ -30,7 +30,7 @@ class FaultsAndAuthTest {
 
   @Test
   void resumesACutBlobDownloadWithRange() throws Exception {
-    TestImages.pushCncfArtifact(registry, "fault/cut:1", HELLO);
+    TestImages.pushCncfArtifact(registry, "fault/cut:1", HELLO, OciLayout::writeWasmArtifact);
     try (FaultProxy proxy = new FaultProxy(registry.host()); OciClient c = client(3)) {
       proxy.cutBlobIndex = 1; // the config blob comes first, then the module layer
       proxy.cutBlobAfter.set(12_000); // headers plus part of the module
@@ -43,7 +43,7 @@ class FaultsAndAuthTest {
   @Test
   void aBlobBodyThatStallsTimesOutAndResumes() throws Exception {
     // Blob bodies are read with the socket's SO_TIMEOUT rather than okio's timeout: it must still fire.
-    TestImages.pushCncfArtifact(registry, "fault/stall:1", HELLO);
+    TestImages.pushCncfArtifact(registry, "fault/stall:1", HELLO, OciLayout::writeWasmArtifact);
     try (FaultProxy proxy = new FaultProxy(registry.host()); OciClient c = client(3)) {
       proxy.cutBlobIndex = 1;
       proxy.stallBlobAfter.set(12_000); // silent for 60 s, past the 20 s retry budget: only a read timeout saves it
@@ -55,7 +55,7 @@ class FaultsAndAuthTest {
 
   @Test
   void retries5xxAnd429ThenSucceeds() throws Exception {
-    TestImages.pushCncfArtifact(registry, "fault/busy:1", HELLO);
+    TestImages.pushCncfArtifact(registry, "fault/busy:1", HELLO, OciLayout::writeWasmArtifact);
     try (FaultProxy proxy = new FaultProxy(registry.host()); OciClient c = client(4)) {
       proxy.errorsToSend.set(2);
       assertArrayEquals(Files.readAllBytes(HELLO), c.pull(proxy.host() + "/fault/busy:1").moduleBytes());
@@ -124,7 +124,7 @@ class FaultsAndAuthTest {
 
   @Test
   void mirrorsAreTriedFirstAndTheOriginIsTheFallback() throws Exception {
-    TestImages.pushCncfArtifact(registry, "mirror/x:1", HELLO);
+    TestImages.pushCncfArtifact(registry, "mirror/x:1", HELLO, OciLayout::writeWasmArtifact);
     try (FaultProxy broken = new FaultProxy(registry.host());
          OciClient c = OciClient.builder().store(tmp.resolve("m")).mirror(registry.host(), broken.host())
              .retries(1, Duration.ofMillis(10), Duration.ofSeconds(5)).build()) {
@@ -140,7 +140,7 @@ class FaultsAndAuthTest {
     RegistryExtension secured = RegistryExtension.basicAuth("alice", "wonder-land-9");
     secured.start();
     try {
-      TestImages.pushCncfArtifact(secured, "private/hello:1", HELLO);
+      TestImages.pushCncfArtifact(secured, "private/hello:1", HELLO, OciLayout::writeWasmArtifact);
       try (OciClient anon = OciClient.builder().store(tmp.resolve("a")).build()) {
         AuthenticationException e = assertThrows(AuthenticationException.class,
             () -> anon.pull(secured.host() + "/private/hello:1"));
