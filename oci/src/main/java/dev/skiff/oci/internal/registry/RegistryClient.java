@@ -304,6 +304,4 @@ public final class RegistryClient {
           + (retryable ? " after " + attempt + " attempt(s)" : "") + eb.suffix(), null);
     }
   }
-
-  /** Which credentials a refused request carried, for the message: never the secret. */
 }
