@@ -12,7 +12,7 @@ for name in echo files; do
   layer=$(blob "$tmp/layer"); lsize=$(stat -c %s "$tmp/layer")
   printf '{"architecture":"wasm","os":"wasip1","layerDigests":["sha256:%s"]}' "$layer" > "$tmp/config"
   config=$(blob "$tmp/config"); csize=$(stat -c %s "$tmp/config")
-  printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","artifactType":"application/vnd.wasm.config.v0+json","config":{"mediaType":"application/vnd.wasm.config.v0+json","digest":"sha256:%s","size":%s},"layers":[{"mediaType":"application/wasm","digest":"sha256:%s","size":%s,"annotations":{"org.opencontainers.image.title":"%s.wasm"}}]}' \
+  printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.wasm.config.v0+json","digest":"sha256:%s","size":%s},"layers":[{"mediaType":"application/wasm","digest":"sha256:%s","size":%s,"annotations":{"org.opencontainers.image.title":"%s.wasm"}}]}' \
     "$config" "$csize" "$layer" "$lsize" "$name" > "$tmp/manifest"
   manifest=$(blob "$tmp/manifest"); msize=$(stat -c %s "$tmp/manifest")
   printf '{"imageLayoutVersion":"1.0.0"}' > "$out/oci-layout"

@@ -3,6 +3,7 @@ package dev.skiff;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.skiff.oci.OciLayout;
 import dev.skiff.oci.Packaging;
 import dev.skiff.oci.PullPolicy;
 import dev.skiff.testsupport.Fixtures;
@@ -38,7 +39,7 @@ class EndToEndRegistryTest {
 
   @Test
   void cncfArtifactByTag() {
-    String digest = TestImages.pushCncfArtifact(registry, "e2e/cncf:1.0", Fixtures.wasm("hello.wasm"));
+    String digest = TestImages.pushCncfArtifact(registry, "e2e/cncf:1.0", Fixtures.wasm("hello.wasm"), OciLayout::writeWasmArtifact);
     WasmArtifact app = skiff.pull(registry.host() + "/e2e/cncf:1.0");
     assertEquals(Packaging.CNCF_ARTIFACT, app.image().packaging());
     assertEquals(digest, app.image().manifestDigest().orElseThrow());
@@ -47,7 +48,7 @@ class EndToEndRegistryTest {
 
   @Test
   void cncfArtifactByDigest() {
-    String digest = TestImages.pushCncfArtifact(registry, "e2e/cncf-d:1.0", Fixtures.wasm("hello.wasm"));
+    String digest = TestImages.pushCncfArtifact(registry, "e2e/cncf-d:1.0", Fixtures.wasm("hello.wasm"), OciLayout::writeWasmArtifact);
     WasmArtifact app = skiff.pull(registry.host() + "/e2e/cncf-d@" + digest);
     assertEquals(digest, app.image().manifestDigest().orElseThrow());
     assertEquals(TestImages.sha256(read(Fixtures.wasm("hello.wasm"))), app.moduleDigest());

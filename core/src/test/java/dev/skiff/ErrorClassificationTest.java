@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.skiff.oci.InvalidReferenceException;
+import dev.skiff.oci.OciLayout;
 import dev.skiff.oci.PullPolicy;
 import dev.skiff.testsupport.Fixtures;
 import dev.skiff.testsupport.RegistryExtension;
@@ -43,8 +44,8 @@ class ErrorClassificationTest {
   @BeforeAll
   static void setUp() throws IOException {
     skiff = Skiff.builder().store(tmp.resolve("store")).build();
-    TestImages.pushCncfArtifact(open, "errors/hello:1", Fixtures.wasm("hello.wasm"));
-    TestImages.pushCncfArtifact(locked, "errors/hello:1", Fixtures.wasm("hello.wasm"));
+    TestImages.pushCncfArtifact(open, "errors/hello:1", Fixtures.wasm("hello.wasm"), OciLayout::writeWasmArtifact);
+    TestImages.pushCncfArtifact(locked, "errors/hello:1", Fixtures.wasm("hello.wasm"), OciLayout::writeWasmArtifact);
     hello = open.host() + "/errors/hello:1";
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       closedPort = s.getLocalPort();

@@ -3,6 +3,7 @@ package dev.skiff.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.skiff.oci.OciLayout;
 import dev.skiff.testsupport.Fixtures;
 import dev.skiff.testsupport.RegistryExtension;
 import dev.skiff.testsupport.TestImages;
@@ -107,7 +108,7 @@ class CliProcessIT {
 
   @Test
   void loginLetsPullAuthenticateAndLogoutTakesItBack(@TempDir Path work) throws Exception {
-    TestImages.pushCncfArtifact(registry, "private/hello:1", Fixtures.wasm("hello.wasm"));
+    TestImages.pushCncfArtifact(registry, "private/hello:1", Fixtures.wasm("hello.wasm"), OciLayout::writeWasmArtifact);
     Map<String, String> env = Map.of("DOCKER_CONFIG", work.resolve("docker").toString(), "HOME", work.toString());
     String ref = registry.host() + "/private/hello:1";
     String store = "--store=" + work.resolve("store");

@@ -3,6 +3,7 @@ package dev.skiff.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.skiff.oci.OciLayout;
 import dev.skiff.testing.SkiffTest;
 import dev.skiff.testing.TestRegistry;
 import dev.skiff.testsupport.Fixtures;
@@ -199,7 +200,7 @@ class CliTest {
 
   @Test
   void runsFromTheRegistryWithEnvAndPreopenedDirectory(@TempDir Path data) throws Exception {
-    TestImages.pushCncfArtifact(registry.host(), "cli/hello:1", Fixtures.wasm("hello.wasm"));
+    TestImages.pushCncfArtifact(registry.host(), "cli/hello:1", Fixtures.wasm("hello.wasm"), OciLayout::writeWasmArtifact);
     Files.writeString(data.resolve("f.txt"), "x");
     Outcome o = skiff("run", "--env", "GREETING_NAME=cli", "--dir", data + ":/data:ro",
         registry.host() + "/cli/hello:1");
@@ -209,7 +210,7 @@ class CliTest {
 
   @Test
   void pullPrintsTheModuleDigestAndOfflineRunUsesTheStore() throws Exception {
-    TestImages.pushCncfArtifact(registry.host(), "cli/offline:1", Fixtures.wasm("hello.wasm"));
+    TestImages.pushCncfArtifact(registry.host(), "cli/offline:1", Fixtures.wasm("hello.wasm"), OciLayout::writeWasmArtifact);
     Outcome pulled = skiff("pull", registry.host() + "/cli/offline:1");
     assertEquals(0, pulled.code(), pulled.err());
     assertEquals(TestImages.sha256(Files.readAllBytes(Fixtures.wasm("hello.wasm"))), pulled.out().trim());
@@ -219,7 +220,7 @@ class CliTest {
 
   @Test
   void cacheListsAndPrunesTheStore() throws Exception {
-    TestImages.pushCncfArtifact(registry.host(), "cli/cache:1", Fixtures.wasm("hello.wasm"));
+    TestImages.pushCncfArtifact(registry.host(), "cli/cache:1", Fixtures.wasm("hello.wasm"), OciLayout::writeWasmArtifact);
     assertEquals(0, skiff("pull", registry.host() + "/cli/cache:1").code());
     String moduleDigest = TestImages.sha256(Files.readAllBytes(Fixtures.wasm("hello.wasm")));
     Outcome ls = skiff("cache", "ls");
@@ -266,7 +267,7 @@ class CliTest {
 
   @Test
   void pullPrintsJsonWhenAsked() throws Exception {
-    TestImages.pushCncfArtifact(registry.host(), "cli/json:1", Fixtures.wasm("hello.wasm"));
+    TestImages.pushCncfArtifact(registry.host(), "cli/json:1", Fixtures.wasm("hello.wasm"), OciLayout::writeWasmArtifact);
     Outcome o = skiff("pull", "--json", registry.host() + "/cli/json:1");
     assertEquals(0, o.code(), o.err());
     com.fasterxml.jackson.databind.JsonNode json = Json.MAPPER.readTree(o.out());
@@ -277,7 +278,7 @@ class CliTest {
 
   @Test
   void verboseShowsTheRegistryConversationWithoutSecrets() throws Exception {
-    TestImages.pushCncfArtifact(registry.host(), "cli/verbose:1", Fixtures.wasm("hello.wasm"));
+    TestImages.pushCncfArtifact(registry.host(), "cli/verbose:1", Fixtures.wasm("hello.wasm"), OciLayout::writeWasmArtifact);
     Outcome o = skiff("pull", "-v", registry.host() + "/cli/verbose:1");
     assertEquals(0, o.code(), o.err());
     assertTrue(o.err().contains("skiff: GET http://" + registry.host() + "/v2/cli/verbose/manifests/1 -> 200 ("),
@@ -287,7 +288,7 @@ class CliTest {
 
   @Test
   void inspectReadsTheImageWithoutTheModuleUnlessAsked() throws Exception {
-    TestImages.pushCncfArtifact(registry.host(), "cli/inspect:1", Fixtures.wasm("hello.wasm"));
+    TestImages.pushCncfArtifact(registry.host(), "cli/inspect:1", Fixtures.wasm("hello.wasm"), OciLayout::writeWasmArtifact);
     String ref = registry.host() + "/cli/inspect:1";
     Outcome o = skiff("inspect", ref);
     assertEquals(0, o.code(), o.err());

@@ -51,7 +51,7 @@ public final class GuestThreads implements AutoCloseable {
     }
     Future<T> future = executor.submit(call);
     try {
-      return timeout == null ? future.get() : future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      return future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
       future.cancel(true);
       throw new GuestTimeoutException(what + " ran longer than its timeout of " + timeout

@@ -1,6 +1,7 @@
 package dev.skiff.bench;
 
 import dev.skiff.oci.OciClient;
+import dev.skiff.oci.OciLayout;
 import dev.skiff.oci.PullPolicy;
 import dev.skiff.oci.PulledModule;
 import dev.skiff.testsupport.Fixtures;
@@ -56,7 +57,7 @@ public class CachedPullBenchmark {
     store = Files.createTempDirectory("skiff-cached-pull-");
     registry = RegistryExtension.anonymous();
     registry.start();
-    String digest = TestImages.pushCncfArtifact(registry, "bench/cached:1", module);
+    String digest = TestImages.pushCncfArtifact(registry, "bench/cached:1", module, OciLayout::writeWasmArtifact);
     reference = registry.host() + "/bench/cached@" + digest;
     try (OciClient fill = OciClient.builder().store(store).build()) {
       fill.pull(reference);

@@ -12,6 +12,7 @@ import dev.skiff.Engine;
 import dev.skiff.RunResult;
 import dev.skiff.Skiff;
 import dev.skiff.bench.peers.Polyglot;
+import dev.skiff.oci.OciLayout;
 import dev.skiff.oci.PullPolicy;
 import dev.skiff.testsupport.Fixtures;
 import dev.skiff.testsupport.RegistryExtension;
@@ -92,7 +93,7 @@ public class ColdStartBenchmark {
     if (runtime.startsWith("skiff-")) {
       registry = RegistryExtension.anonymous();
       registry.start();
-      TestImages.pushCncfArtifact(registry, "bench/" + size + ":1", wasm);
+      TestImages.pushCncfArtifact(registry, "bench/" + size + ":1", wasm, OciLayout::writeWasmArtifact);
       reference = registry.host() + "/bench/" + size + ":1";
       sharedStore = work.resolve("shared-store");
       if (runtime.equals("skiff-store")) {

@@ -1,7 +1,8 @@
 package dev.skiff.oci;
 
-import dev.skiff.oci.internal.BlobStore;
-import dev.skiff.oci.internal.Digests;
+import dev.skiff.oci.internal.format.Digests;
+import dev.skiff.oci.internal.store.BlobStore;
+import dev.skiff.oci.internal.store.Usage;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -66,7 +67,7 @@ public final class ContentStore {
    * @return the entries and bytes
    */
   public Temporary temporary() {
-    BlobStore.Usage u = store.temporary();
+    Usage u = store.temporary();
     return new Temporary(u.entries(), u.bytes());
   }
 
@@ -76,7 +77,7 @@ public final class ContentStore {
    * @return the entries and bytes
    */
   public Temporary reclaimed() {
-    BlobStore.Usage u = store.reclaimed();
+    Usage u = store.reclaimed();
     return new Temporary(u.entries(), u.bytes());
   }
 

@@ -1,27 +1,21 @@
 package dev.skiff.oci;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.skiff.oci.internal.BlobStore;
-import dev.skiff.oci.internal.Credential;
-import dev.skiff.oci.internal.CredentialSources;
-import dev.skiff.oci.internal.Descriptor;
-import dev.skiff.oci.internal.Digests;
-import dev.skiff.oci.internal.HttpLog;
-import dev.skiff.oci.internal.DockerArchiveSource;
-import dev.skiff.oci.internal.LayoutSource;
-import dev.skiff.oci.internal.Manifests;
-import dev.skiff.oci.internal.MediaTypes;
-import dev.skiff.oci.internal.Puller;
-import dev.skiff.oci.internal.RegistryClient;
-import dev.skiff.oci.internal.RegistrySource;
-import dev.skiff.oci.internal.Source;
-import dev.skiff.oci.internal.TarLayers;
-import dev.skiff.oci.internal.TrustedCertificates;
+import dev.skiff.oci.internal.format.Manifests;
+import dev.skiff.oci.internal.pull.Puller;
+import dev.skiff.oci.internal.push.Pusher;
+import dev.skiff.oci.internal.registry.Credential;
+import dev.skiff.oci.internal.registry.CredentialSources;
+import dev.skiff.oci.internal.registry.HttpLog;
+import dev.skiff.oci.internal.registry.RegistryClient;
+import dev.skiff.oci.internal.registry.Timing;
+import dev.skiff.oci.internal.registry.TrustedCertificates;
+import dev.skiff.oci.internal.source.Sources;
+import dev.skiff.oci.internal.store.BlobStore;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -55,6 +49,8 @@ public final class OciClient implements AutoCloseable {
   /** The HTTP side, made on first use: building OkHttp costs a cold JVM ~0.25 s that local sources never need. */
   private HttpSide httpSide;
   private final Map<String, String> blobRepos = new ConcurrentHashMap<>();
+  private final Sources sources;
+  private final Pusher pusher;
 
   /** OkHttp and the registry client over it. */
   private record HttpSide(OkHttpClient http, RegistryClient registry) {}
@@ -67,6 +63,9 @@ public final class OciClient implements AutoCloseable {
     this.credentials = CredentialSources.defaults(b.credentials,
         b.environment != null ? b.environment : System.getenv(),
         b.home != null ? b.home : Path.of(System.getProperty("user.home")));
+    this.sources = new Sources(new Sources.Settings(store.blobs(), config.listener, config.pullPolicy,
+        config.maxExtractedBytes, config.mirrors, this::registry, blobRepos));
+    this.pusher = new Pusher(store.blobs(), () -> registry().uploads(), config.pushChunkSize, blobRepos);
   }
 
   private synchronized RegistryClient registry() {
@@ -83,7 +82,7 @@ public final class OciClient implements AutoCloseable {
           perRegistry.put(host, http.newBuilder().sslSocketFactory(tc.socketFactory(), tc.trustManager()).build()));
       httpSide = new HttpSide(http, new RegistryClient(new RegistryClient.Settings(http, perRegistry,
           Set.copyOf(config.insecure), credentials, config.listener, config.maxAttempts, config.retryBackoff,
-          config.retryBudget)));
+          config.retryBudget, config.timing)));
     }
     return httpSide.registry();
   }
@@ -138,11 +137,11 @@ public final class OciClient implements AutoCloseable {
     Objects.requireNonNull(source, "source");
     Puller puller = new Puller(store.blobs(), config.listener, config.platform, config.maxExtractedBytes,
         config.maxBlobBytes);
-    Path bare = barePath(source);
+    Path bare = Sources.barePath(source);
     if (bare != null) {
       return pullBare(source, bare);
     }
-    return withSource(source, src -> {
+    return sources.open(source, src -> {
       Puller.Result r = puller.pull(src, module);
       Puller.Resolved rv = r.resolved();
       return new PulledModule(source, r.modulePath(), r.moduleDigest(), r.moduleSize(), rv.indexDigest(),
@@ -161,7 +160,7 @@ public final class OciClient implements AutoCloseable {
     Objects.requireNonNull(source, "source");
     Puller puller = new Puller(store.blobs(), config.listener, config.platform, config.maxExtractedBytes,
         config.maxBlobBytes);
-    return withSource(source, src -> {
+    return sources.open(source, src -> {
       Puller.Resolved r = puller.resolve(src, true);
       Manifests.Manifest m = r.manifest();
       List<ImageInfo.Layer> layers = m == null ? List.of()
@@ -172,96 +171,11 @@ public final class OciClient implements AutoCloseable {
     });
   }
 
-  private interface SourceUse<T> {
-    T use(Source s);
-  }
-
-  private <T> T withSource(String source, SourceUse<T> use) {
-    BlobStore blobs = store.blobs();
-    for (String transport : new String[] {"oci:", "oci-archive:", "docker-archive:"}) {
-      if (source.startsWith(transport)) {
-        String spec = source.substring(transport.length());
-        String[] pathTag = splitTag(spec);
-        Path path = Path.of(pathTag[0]).toAbsolutePath().normalize();
-        if (!Files.exists(path)) {
-          throw new NotFoundException(pathTag[0], transport + " " + path + " does not exist");
-        }
-        if (transport.equals("oci:")) {
-          return use.use(new LayoutSource(path, pathTag[1], blobs, config.listener, source));
-        }
-        try (BlobStore.Scratch scratch = blobs.newScratchDir("archive-")) {
-          Path tmp = scratch.path();
-          // Archives are tar files from elsewhere: unpack with the same safety checks as image layers.
-          new TarLayers(tmp, config.maxExtractedBytes, 1_000_000).apply(path, path.getFileName().toString());
-          Source s = transport.equals("oci-archive:")
-              ? new LayoutSource(tmp, pathTag[1], blobs, config.listener, source)
-              : new DockerArchiveSource(tmp, pathTag[1], blobs, config.listener, source);
-          return use.use(s);
-        } catch (IOException e) {
-          // Only closing can fail here: a folder it could not delete is reclaimed when a store next opens.
-          throw new OciException("cannot clean up after reading " + path + ": " + e.getMessage(), e);
-        }
-      }
-    }
-    if (barePath(source) != null) {
-      throw new IllegalArgumentException("a bare .wasm file has no image metadata to inspect: " + source);
-    }
-    String r = source.startsWith("docker://") ? source.substring("docker://".length()) : source;
-    ImageReference ref = ImageReference.parse(r);
-    List<String> mirrors = config.mirrors.getOrDefault(ref.registry(), List.of());
-    return use.use(new RegistrySource(this::registry, blobs, ref, config.pullPolicy, mirrors, config.listener, blobRepos));
-  }
-
-  /**
-   * {@code PATH[:TAG]}: a path that exists wins; else the first ':' after an existing path starts the tag
-   * (a docker-archive tag may itself be {@code name:tag}); else the text after the last ':'.
-   */
-  private static String[] splitTag(String spec) {
-    if (Files.exists(Path.of(spec))) {
-      return new String[] {spec, null};
-    }
-    for (int c = spec.indexOf(':'); c > 0; c = spec.indexOf(':', c + 1)) {
-      if (Files.exists(Path.of(spec.substring(0, c)))) {
-        return new String[] {spec.substring(0, c), spec.substring(c + 1)};
-      }
-    }
-    int c = spec.lastIndexOf(':');
-    if (c > 0 && spec.indexOf('/', c) < 0) {
-      return new String[] {spec.substring(0, c), spec.substring(c + 1)};
-    }
-    return new String[] {spec, null};
-  }
-
-  private static Path barePath(String source) {
-    if (source.startsWith("file:")) {
-      return Path.of(source.substring("file:".length()));
-    }
-    if (source.endsWith(".wasm") && (Files.isRegularFile(Path.of(source)) || source.startsWith("/")
-        || source.startsWith("./") || source.startsWith("../") || !namesRegistry(source))) {
-      return Path.of(source);
-    }
-    return null;
-  }
-
-  /**
-   * Whether a reference starts with a registry host (a first component with a dot or port, or
-   * {@code localhost}). A {@code .wasm} source without one is a file path, so a mistyped path says
-   * "does not exist" instead of becoming a Docker Hub repository that cannot be reached.
-   */
-  private static boolean namesRegistry(String source) {
-    int slash = source.indexOf('/');
-    if (slash <= 0) {
-      return false;
-    }
-    String first = source.substring(0, slash);
-    return first.contains(".") || first.contains(":") || first.equals("localhost");
-  }
-
   private PulledModule pullBare(String source, Path file) {
     byte[] bytes;
     try {
       bytes = Files.readAllBytes(file);
-    } catch (java.nio.file.NoSuchFileException e) {
+    } catch (NoSuchFileException e) {
       throw new NotFoundException(source, "module file " + file + " does not exist");
     } catch (IOException e) {
       throw new OciException("cannot read module file " + file + ": " + e.getMessage(), e);
@@ -288,48 +202,7 @@ public final class OciClient implements AutoCloseable {
     if (config.pullPolicy == PullPolicy.NEVER) {
       throw new OfflineMissException(reference, "cannot push " + reference + " with pull policy NEVER (offline)");
     }
-    // Streamed (hashed, then copied into the store): a module is never held in memory whole.
-    long wasmSize;
-    String layerDigest;
-    try (java.io.InputStream in = Files.newInputStream(wasmFile)) {
-      Puller.checkWasmHeader(in.readNBytes(8), "file " + wasmFile);
-      wasmSize = Files.size(wasmFile);
-      layerDigest = Digests.sha256(wasmFile);
-    } catch (IOException e) {
-      throw new NotFoundException(wasmFile.toString(), "cannot read module file " + wasmFile + ": " + e.getMessage());
-    }
-    store.blobs().ensure(layerDigest, wasmSize, null, pending -> {
-      try (java.io.InputStream in = Files.newInputStream(wasmFile)) {
-        pending.transferFrom(in);
-      }
-    });
-    ObjectNode cfg = Manifests.JSON.createObjectNode();
-    cfg.put("architecture", "wasm").put("os", "wasip1");
-    cfg.putArray("layerDigests").add(layerDigest);
-    byte[] cfgBytes = cfg.toString().getBytes(StandardCharsets.UTF_8);
-    String cfgDigest = store.blobs().put(cfgBytes);
-
-    ObjectNode m = Manifests.JSON.createObjectNode();
-    m.put("schemaVersion", 2).put("mediaType", MediaTypes.OCI_MANIFEST);
-    m.set("config", Manifests.descriptorJson(MediaTypes.WASM_CONFIG_V0, cfgDigest, cfgBytes.length));
-    ArrayNode layers = m.putArray("layers");
-    ObjectNode layer = Manifests.descriptorJson(MediaTypes.WASM_LAYER, layerDigest, wasmSize);
-    layer.putObject("annotations").put("org.opencontainers.image.title", wasmFile.getFileName().toString());
-    layers.add(layer);
-    byte[] manifest = m.toString().getBytes(StandardCharsets.UTF_8);
-
-    String host = ref.registryHost();
-    for (String d : List.of(cfgDigest, layerDigest)) {
-      if (!registry().blobExists(host, ref.registry(), ref.repository(), d, true)) {
-        String from = blobRepos.get(ref.registry() + " " + d);
-        registry().uploadBlob(host, ref.registry(), ref.repository(), d, store.blobs().blobPath(d), config.pushChunkSize, from);
-      }
-      blobRepos.put(ref.registry() + " " + d, ref.repository());
-    }
-    String digest = registry().putManifest(host, ref.registry(), ref.repository(), ref.tag().orElse(Digests.sha256(manifest)),
-        manifest, MediaTypes.OCI_MANIFEST);
-    store.blobs().putVerified(digest, manifest);
-    return digest;
+    return pusher.push(wasmFile, ref);
   }
 
   /** Releases connections and threads. */
@@ -368,6 +241,7 @@ public final class OciClient implements AutoCloseable {
     private boolean fsync = true;
     private Map<String, String> environment;
     private Path home;
+    private Timing timing = Timing.SYSTEM;
 
     private Builder() {}
 
@@ -379,6 +253,15 @@ public final class OciClient implements AutoCloseable {
     Builder credentialEnvironment(Map<String, String> env, Path homeDir) {
       this.environment = Map.copyOf(env);
       this.home = Objects.requireNonNull(homeDir, "homeDir");
+      return this;
+    }
+
+    /**
+     * Test seam (not public API): the clock and sleeper of retries, token expiry and {@code Retry-After},
+     * so tests outlive a token or a {@code Retry-After} without waiting.
+     */
+    Builder timing(Clock clock, Timing.Sleeper sleeper) {
+      this.timing = new Timing(Objects.requireNonNull(clock, "clock"), Objects.requireNonNull(sleeper, "sleeper"));
       return this;
     }
 
@@ -411,6 +294,7 @@ public final class OciClient implements AutoCloseable {
       b.fsync = fsync;
       b.environment = environment;
       b.home = home;
+      b.timing = timing;
       return b;
     }
 

@@ -1,6 +1,6 @@
 package dev.skiff.oci;
 
-import dev.skiff.oci.internal.Digests;
+import dev.skiff.oci.internal.format.Digests;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

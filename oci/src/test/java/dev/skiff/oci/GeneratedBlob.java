@@ -1,5 +1,6 @@
 package dev.skiff.oci;
 
+import dev.skiff.oci.internal.format.WasmArtifactManifest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -117,16 +118,10 @@ final class GeneratedBlob extends InputStream {
   static String pushArtifact(String baseUrl, String repo, String tag, long size, long seed) throws Exception {
     String layer = sha256(size, seed);
     upload(baseUrl, repo, layer, size, new GeneratedBlob(size, seed));
-    byte[] config = ("{\"architecture\":\"wasm\",\"os\":\"wasip1\",\"layerDigests\":[\"" + layer + "\"]}")
-        .getBytes(StandardCharsets.UTF_8);
-    String configDigest = "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(config));
-    upload(baseUrl, repo, configDigest, config.length, new java.io.ByteArrayInputStream(config));
-    String manifest = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
-        + "\"config\":{\"mediaType\":\"application/vnd.wasm.config.v0+json\",\"digest\":\"" + configDigest
-        + "\",\"size\":" + config.length + "},\"layers\":[{\"mediaType\":\"application/wasm\",\"digest\":\"" + layer
-        + "\",\"size\":" + size + "}]}";
-    putManifest(baseUrl, repo, tag, "application/vnd.oci.image.manifest.v1+json",
-        manifest.getBytes(StandardCharsets.UTF_8));
+    WasmArtifactManifest artifact = WasmArtifactManifest.of(layer, size, null);
+    upload(baseUrl, repo, artifact.configDigest(), artifact.config().length,
+        new java.io.ByteArrayInputStream(artifact.config()));
+    putManifest(baseUrl, repo, tag, "application/vnd.oci.image.manifest.v1+json", artifact.manifest());
     return layer;
   }
 }

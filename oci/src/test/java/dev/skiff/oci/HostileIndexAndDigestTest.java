@@ -60,7 +60,7 @@ class HostileIndexAndDigestTest {
 
   @Test
   void indexesNestedDeeperThanFourAreRefusedAsADepthBomb() throws Exception {
-    String manifest = TestImages.pushCncfArtifact(registry, "nest/hello:1", HELLO);
+    String manifest = TestImages.pushCncfArtifact(registry, "nest/hello:1", HELLO, OciLayout::writeWasmArtifact);
     String ok = nest("nest/hello", manifest, 4);
     String bomb = nest("nest/hello", manifest, 5);
     try (OciClient c = OciClient.builder().store(tmp.resolve("s")).build()) {
@@ -76,6 +76,7 @@ class HostileIndexAndDigestTest {
 
   @Test
   void sha512AddressedBlobsAreFetchedVerifiedAndStoredUnderSha512() throws Exception {
+    // Written by hand: Skiff's own writer (WasmArtifactManifest) addresses the config by SHA-256.
     byte[] wasm = Files.readAllBytes(HELLO);
     String layer = digest("sha512", wasm);
     byte[] config = ("{\"architecture\":\"wasm\",\"os\":\"wasip1\",\"layerDigests\":[\"" + layer + "\"]}")

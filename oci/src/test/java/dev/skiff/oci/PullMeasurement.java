@@ -1,5 +1,7 @@
 package dev.skiff.oci;
 
+import dev.skiff.oci.internal.format.Digests;
+import dev.skiff.oci.internal.store.FileTrees;
 import dev.skiff.testsupport.Fixtures;
 import dev.skiff.testsupport.RegistryExtension;
 import java.nio.file.Files;
@@ -23,7 +25,7 @@ public final class PullMeasurement {
       long t0 = System.nanoTime();
       c.pull(ref);
       double seconds = (System.nanoTime() - t0) / 1e9;
-      dev.skiff.oci.internal.BlobStore.deleteTree(store);
+      FileTrees.deleteTree(store);
       return seconds;
     }
   }
@@ -92,7 +94,7 @@ public final class PullMeasurement {
       String digest;
       try (OciClient c = OciClient.builder().store(work.resolve("push")).build()) {
         c.push(big, registry.host() + "/m/big:1");
-        digest = "sha256:" + dev.skiff.oci.internal.Digests.hex(c.pull(big.toString()).moduleDigest());
+        digest = "sha256:" + Digests.hex(c.pull(big.toString()).moduleDigest());
       }
       String url = registry.baseUrl() + "/v2/m/big/blobs/" + digest;
       String bigRef = registry.host() + "/m/big:1";
@@ -105,7 +107,7 @@ public final class PullMeasurement {
       double[] curl = new double[rounds];
       double[] verifying = new double[rounds];
       Path out = work.resolve("curl.out");
-      String hex = dev.skiff.oci.internal.Digests.hex(digest);
+      String hex = Digests.hex(digest);
       for (int round = 0; round < rounds; round++) {
         synced[round] = mib / pullOnce(work.resolve("s" + round), bigRef, true);
         unsynced[round] = mib / pullOnce(work.resolve("u" + round), bigRef, false);
@@ -125,7 +127,7 @@ public final class PullMeasurement {
           median(unsynced) / v, c, v);
     } finally {
       registry.stop();
-      dev.skiff.oci.internal.BlobStore.deleteTree(work);
+      FileTrees.deleteTree(work);
     }
   }
 }

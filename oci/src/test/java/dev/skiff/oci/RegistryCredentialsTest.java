@@ -33,7 +33,7 @@ class RegistryCredentialsTest {
 
   @BeforeAll
   static void push() {
-    TestImages.pushCncfArtifact(registry, "creds/hello:1", HELLO);
+    TestImages.pushCncfArtifact(registry, "creds/hello:1", HELLO, OciLayout::writeWasmArtifact);
   }
 
   private static String basic(String user, String password) {

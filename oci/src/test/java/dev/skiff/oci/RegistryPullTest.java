@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.skiff.oci.internal.Digests;
+import dev.skiff.oci.internal.format.Digests;
 import dev.skiff.testsupport.Fixtures;
 import dev.skiff.testsupport.RegistryExtension;
 import dev.skiff.testsupport.TestImages;
@@ -66,7 +66,7 @@ class RegistryPullTest {
 
   @Test
   void pullsACncfArtifactAndVerifiesIt() throws Exception {
-    String manifest = TestImages.pushCncfArtifact(registry, "cncf/hello:1.0", HELLO);
+    String manifest = TestImages.pushCncfArtifact(registry, "cncf/hello:1.0", HELLO, OciLayout::writeWasmArtifact);
     byte[] module = Files.readAllBytes(HELLO);
     Events ev = new Events();
     try (OciClient oci = client(PullPolicy.IF_NOT_PRESENT, ev)) {
@@ -103,7 +103,7 @@ class RegistryPullTest {
 
   @Test
   void offlinePullUsesTheStoreAndNamesWhatIsMissing() throws Exception {
-    TestImages.pushCncfArtifact(registry, "offline/hello:v1", HELLO);
+    TestImages.pushCncfArtifact(registry, "offline/hello:v1", HELLO, OciLayout::writeWasmArtifact);
     try (OciClient online = client()) {
       online.pull(registry.host() + "/offline/hello:v1");
     }
@@ -120,7 +120,7 @@ class RegistryPullTest {
 
   @Test
   void pullPolicyAlwaysReResolvesTags() throws Exception {
-    TestImages.pushCncfArtifact(registry, "moving/tag:v1", HELLO);
+    TestImages.pushCncfArtifact(registry, "moving/tag:v1", HELLO, OciLayout::writeWasmArtifact);
     try (OciClient oci = client()) {
       String first = oci.pull(registry.host() + "/moving/tag:v1").manifestDigest().orElseThrow();
       Path other = tmp.resolve("other.wasm");
@@ -166,8 +166,8 @@ class RegistryPullTest {
 
   @Test
   void choosesTheWasmEntryOfAnIndexAndInspectsIt() throws Exception {
-    String wasmManifest = TestImages.pushCncfArtifact(registry, "multi/app:wasm", HELLO);
-    String otherManifest = TestImages.pushCncfArtifact(registry, "multi/app:other", HELLO);
+    String wasmManifest = TestImages.pushCncfArtifact(registry, "multi/app:wasm", HELLO, OciLayout::writeWasmArtifact);
+    String otherManifest = TestImages.pushCncfArtifact(registry, "multi/app:other", HELLO, OciLayout::writeWasmArtifact);
     long wasmSize = registrySize("multi/app", wasmManifest);
     String index = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":["
         + "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"" + otherManifest + "\",\"size\":"
@@ -229,6 +229,8 @@ class RegistryPullTest {
     try (OciClient c = OciClient.builder().store(tmp.resolve("store")).pushChunkSize(4096).build()) {
       String d = c.push(HELLO, registry.host() + "/pushed/chunked:v1");
       assertEquals(d, registry.manifestDigest("pushed/chunked", "v1"));
+      assertEquals(OciLayout.writeWasmArtifact(HELLO, tmp.resolve("layout"), "v1"), d,
+          "push sends the manifest an OCI layout holds: one writer of CNCF Wasm artifacts");
       // Same content to another repository: the blobs are mounted across repositories.
       String d2 = c.push(HELLO, registry.host() + "/pushed/mounted:v1");
       assertEquals(d, d2);
@@ -284,7 +286,7 @@ class RegistryPullTest {
   void pullsFromLayoutsArchivesAndBareFiles() throws Exception {
     byte[] module = Files.readAllBytes(HELLO);
     Path layout = tmp.resolve("layout");
-    String manifest = TestImages.ociLayout(layout, "v1", HELLO);
+    String manifest = OciLayout.writeWasmArtifact(HELLO, layout, "v1");
     try (OciClient c = client()) {
       PulledModule a = c.pull("oci:" + layout + ":v1");
       assertEquals(manifest, a.manifestDigest().orElseThrow());
@@ -324,7 +326,7 @@ class RegistryPullTest {
 
   @Test
   void storeListsPrunesAndRemoves() throws Exception {
-    TestImages.pushCncfArtifact(registry, "store/hello:1", HELLO);
+    TestImages.pushCncfArtifact(registry, "store/hello:1", HELLO, OciLayout::writeWasmArtifact);
     try (OciClient c = client()) {
       PulledModule m = c.pull(registry.host() + "/store/hello:1");
       List<ContentStore.Entry> entries = c.store().list();

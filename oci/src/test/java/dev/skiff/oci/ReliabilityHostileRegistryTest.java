@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.skiff.oci.internal.format.WasmArtifactManifest;
 import dev.skiff.testsupport.Fixtures;
 import dev.skiff.testsupport.RegistryExtension;
 import dev.skiff.testsupport.TestImages;
 import java.io.ByteArrayInputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -50,16 +50,11 @@ class ReliabilityHostileRegistryTest {
 
   /** A CNCF artifact whose one layer is hello.wasm but whose descriptor declares {@code declared} bytes. */
   private static void pushManifest(String tag, long declared) throws Exception {
-    byte[] config = ("{\"architecture\":\"wasm\",\"os\":\"wasip1\",\"layerDigests\":[\"" + layer + "\"]}")
-        .getBytes(StandardCharsets.UTF_8);
-    String configDigest = TestImages.sha256(config);
-    GeneratedBlob.upload(registry.baseUrl(), "hostile/m", configDigest, config.length, new ByteArrayInputStream(config));
-    String manifest = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
-        + "\"config\":{\"mediaType\":\"application/vnd.wasm.config.v0+json\",\"digest\":\"" + configDigest
-        + "\",\"size\":" + config.length + "},\"layers\":[{\"mediaType\":\"application/wasm\",\"digest\":\"" + layer
-        + "\",\"size\":" + declared + "}]}";
+    WasmArtifactManifest artifact = WasmArtifactManifest.of(layer, declared, null);
+    GeneratedBlob.upload(registry.baseUrl(), "hostile/m", artifact.configDigest(), artifact.config().length,
+        new ByteArrayInputStream(artifact.config()));
     GeneratedBlob.putManifest(registry.baseUrl(), "hostile/m", tag, "application/vnd.oci.image.manifest.v1+json",
-        manifest.getBytes(StandardCharsets.UTF_8));
+        artifact.manifest());
   }
 
   private OciClient client(String store) {

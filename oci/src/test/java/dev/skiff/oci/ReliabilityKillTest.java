@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.skiff.oci.internal.store.FileTrees;
 import dev.skiff.testsupport.Fixtures;
 import dev.skiff.testsupport.RegistryExtension;
 import dev.skiff.testsupport.TestImages;
@@ -232,6 +233,6 @@ class ReliabilityKillTest {
   }
 
   private static void deleteTree(Path dir) throws IOException {
-    dev.skiff.oci.internal.BlobStore.deleteTree(dir);
+    FileTrees.deleteTree(dir);
   }
 }

@@ -181,7 +181,8 @@ class TokenAuthTest {
   @Test
   void tokensAreCachedPerScopeUntilTheyExpire() throws Exception {
     tokens.expiresInSeconds = 2;
-    try (OciClient c = client("cache").pullPolicy(PullPolicy.ALWAYS).build()) {
+    ManualTime time = new ManualTime();
+    try (OciClient c = time.on(client("cache")).pullPolicy(PullPolicy.ALWAYS).build()) {
       String a = registry.host() + "/public/hello:1";
       String b = registry.host() + "/public/other:1";
       c.pull(a);
@@ -192,7 +193,10 @@ class TokenAuthTest {
       assertEquals(List.of("repository:public/other:pull"), tokens.calls.get(1).scopes(),
           "a token asks only for the scope it is for, not for a scope an earlier challenge named");
       assertEquals(2, tokens.calls.size());
-      Thread.sleep(2_200);
+      time.advance(Duration.ofMillis(1_900));
+      c.pull(a);
+      assertEquals(1, tokens.callsFor("repository:public/hello:pull").size(), "still fresh: " + tokens.calls);
+      time.advance(Duration.ofMillis(200)); // 2.1 s in all: past the token's 2 s lifetime
       c.pull(a);
       assertEquals(2, tokens.callsFor("repository:public/hello:pull").size(), "an expired token is renewed: " + tokens.calls);
       assertEquals(1, tokens.callsFor("repository:public/other:pull").size());

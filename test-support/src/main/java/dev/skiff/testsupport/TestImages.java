@@ -2,7 +2,6 @@ package dev.skiff.testsupport;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -18,58 +17,31 @@ import java.util.Map;
  * {@code umoci}, as a user's tool chain would make them.
  */
 public final class TestImages {
-  /** Media type of the CNCF TAG-Runtime Wasm artifact configuration. */
-  public static final String CNCF_CONFIG = "application/vnd.wasm.config.v0+json";
-  /** Media type of the CNCF Wasm artifact's single layer. */
-  public static final String CNCF_LAYER = "application/wasm";
-
   private TestImages() {}
 
   /**
-   * Writes an OCI image layout in {@code dir} holding a CNCF Wasm artifact of {@code wasm}, tagged
-   * {@code tag} through the {@code org.opencontainers.image.ref.name} annotation.
-   *
-   * @return the manifest digest
+   * Writes an OCI image layout of a module, tagged; returns the manifest digest. Callers pass Skiff OCI's
+   * {@code OciLayout::writeWasmArtifact}, the one writer of CNCF Wasm artifacts: this module cannot depend
+   * on Skiff OCI, whose own tests use it.
    */
-  public static String ociLayout(Path dir, String tag, Path wasm) {
-    try {
-      byte[] module = Files.readAllBytes(wasm);
-      Files.createDirectories(dir.resolve("blobs/sha256"));
-      String layerDigest = writeBlob(dir, module);
-      byte[] config = ("{\"architecture\":\"wasm\",\"os\":\"wasip1\",\"layerDigests\":[\""
-          + layerDigest + "\"]}").getBytes(StandardCharsets.UTF_8);
-      String configDigest = writeBlob(dir, config);
-      byte[] manifest = ("{\"schemaVersion\":2,"
-          + "\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
-          + "\"artifactType\":\"" + CNCF_CONFIG + "\","
-          + "\"config\":{\"mediaType\":\"" + CNCF_CONFIG + "\",\"digest\":\"" + configDigest
-          + "\",\"size\":" + config.length + "},"
-          + "\"layers\":[{\"mediaType\":\"" + CNCF_LAYER + "\",\"digest\":\"" + layerDigest
-          + "\",\"size\":" + module.length + ",\"annotations\":{\"org.opencontainers.image.title\":\""
-          + wasm.getFileName() + "\"}}]}").getBytes(StandardCharsets.UTF_8);
-      String manifestDigest = writeBlob(dir, manifest);
-      Files.writeString(dir.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
-      Files.writeString(dir.resolve("index.json"), "{\"schemaVersion\":2,"
-          + "\"mediaType\":\"application/vnd.oci.image.index.v1+json\","
-          + "\"manifests\":[{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
-          + "\"digest\":\"" + manifestDigest + "\",\"size\":" + manifest.length
-          + ",\"annotations\":{\"org.opencontainers.image.ref.name\":\"" + tag + "\"}}]}");
-      return manifestDigest;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+  @FunctionalInterface
+  public interface LayoutWriter {
+    String write(Path wasm, Path layoutDir, String tag);
   }
 
   /**
-   * Pushes {@code wasm} to the registry as a CNCF Wasm artifact ({@code skopeo copy} from an OCI layout).
+   * Pushes {@code wasm} to the registry as a CNCF Wasm artifact: {@code writer} packs it in an OCI layout,
+   * {@code skopeo copy} pushes that.
    *
    * @param repoAndTag for example {@code "tools/hello:1.0"}
+   * @param writer {@code OciLayout::writeWasmArtifact}
    * @return the manifest digest the registry reports
    */
-  public static String pushCncfArtifact(RegistryExtension registry, String repoAndTag, Path wasm) {
+  public static String pushCncfArtifact(RegistryExtension registry, String repoAndTag, Path wasm,
+      LayoutWriter writer) {
     Path layout = tempDir("skiff-cncf-");
     try {
-      ociLayout(layout, "t", wasm);
+      writer.write(wasm, layout, "t");
       return copyToRegistry(registry, "oci:" + layout + ":t", repoAndTag, false);
     } finally {
       RegistryExtension.deleteTree(layout);
@@ -79,14 +51,14 @@ public final class TestImages {
   /**
    * Pushes {@code wasm} as a CNCF Wasm artifact to an anonymous registry at {@code registryHost} (for
    * example skiff-testing's {@code TestRegistry}, which this module cannot see), as
-   * {@link #pushCncfArtifact(RegistryExtension, String, Path)} does.
+   * {@link #pushCncfArtifact(RegistryExtension, String, Path, LayoutWriter)} does.
    *
    * @return the manifest digest skopeo pushed
    */
-  public static String pushCncfArtifact(String registryHost, String repoAndTag, Path wasm) {
+  public static String pushCncfArtifact(String registryHost, String repoAndTag, Path wasm, LayoutWriter writer) {
     Path layout = tempDir("skiff-cncf-");
     try {
-      ociLayout(layout, "t", wasm);
+      writer.write(wasm, layout, "t");
       return copyToRegistry(registryHost, "oci:" + layout + ":t", repoAndTag, false);
     } finally {
       RegistryExtension.deleteTree(layout);
@@ -222,12 +194,6 @@ public final class TestImages {
     } catch (NoSuchAlgorithmException e) {
       throw new AssertionError(e);
     }
-  }
-
-  private static String writeBlob(Path layout, byte[] content) throws IOException {
-    String digest = sha256(content);
-    Files.write(layout.resolve("blobs/sha256").resolve(digest.substring("sha256:".length())), content);
-    return digest;
   }
 
   private static String stripSlash(String path) {

@@ -10,6 +10,8 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -28,12 +30,19 @@ class RegistryExtensionTest {
   }
 
   @Test
-  void pushesCncfArtifactWhoseDigestIsTheLayoutManifest() throws Exception {
-    Path layout = Files.createTempDirectory("layout");
-    String expected = TestImages.ociLayout(layout, "t", Fixtures.wasm("hello.wasm"));
-    String pushed = TestImages.pushCncfArtifact(secured, "tools/hello:1.0", Fixtures.wasm("hello.wasm"));
-    assertEquals(expected, pushed, "skopeo keeps the artifact's manifest bytes");
-    assertEquals(pushed, secured.manifestDigest("tools/hello", pushed));
+  void pushesALayoutWithCredentialsKeepingItsManifestBytes() throws Exception {
+    Path work = Files.createTempDirectory("layout");
+    try {
+      Path layout = TestImages.wasiImageLayout(work, Fixtures.wasm("hello.wasm"), "/hello.wasm", Map.of());
+      Matcher m = Pattern.compile("\"digest\":\"(sha256:[0-9a-f]{64})\"")
+          .matcher(Files.readString(layout.resolve("index.json")));
+      assertTrue(m.find());
+      String pushed = TestImages.copyToRegistry(secured, "oci:" + layout + ":t", "tools/hello:1.0", false);
+      assertEquals(m.group(1), pushed, "skopeo keeps the layout's manifest bytes");
+      assertEquals(pushed, secured.manifestDigest("tools/hello", pushed));
+    } finally {
+      RegistryExtension.deleteTree(work);
+    }
   }
 
   @Test

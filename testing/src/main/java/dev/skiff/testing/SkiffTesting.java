@@ -1,15 +1,13 @@
 package dev.skiff.testing;
 
+import dev.skiff.oci.OciException;
+import dev.skiff.oci.OciLayout;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Objects;
 
 /**
@@ -95,45 +93,10 @@ public final class SkiffTesting {
    * @param layoutDir the layout folder to create or add to (an existing index is replaced)
    * @param tag the tag, recorded as {@code org.opencontainers.image.ref.name}
    * @return the manifest digest
+   * @throws OciException when the module file is missing or not a module, or the layout cannot be written
+   *     (as {@link OciLayout#writeWasmArtifact} says)
    */
   public static String writeOciLayout(Path wasm, Path layoutDir, String tag) {
-    try {
-      byte[] module = Files.readAllBytes(wasm);
-      Files.createDirectories(layoutDir.resolve("blobs/sha256"));
-      String layer = blob(layoutDir, module);
-      byte[] config = ("{\"architecture\":\"wasm\",\"os\":\"wasip1\",\"layerDigests\":[\"" + layer + "\"]}")
-          .getBytes(StandardCharsets.UTF_8);
-      String configDigest = blob(layoutDir, config);
-      byte[] manifest = ("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
-          + "\"artifactType\":\"application/vnd.wasm.config.v0+json\","
-          + "\"config\":{\"mediaType\":\"application/vnd.wasm.config.v0+json\",\"digest\":\"" + configDigest
-          + "\",\"size\":" + config.length + "},\"layers\":[{\"mediaType\":\"application/wasm\",\"digest\":\""
-          + layer + "\",\"size\":" + module.length + ",\"annotations\":{\"org.opencontainers.image.title\":\""
-          + json(wasm.getFileName().toString()) + "\"}}]}").getBytes(StandardCharsets.UTF_8);
-      String manifestDigest = blob(layoutDir, manifest);
-      Files.writeString(layoutDir.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
-      Files.writeString(layoutDir.resolve("index.json"), "{\"schemaVersion\":2,"
-          + "\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":[{"
-          + "\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"" + manifestDigest
-          + "\",\"size\":" + manifest.length + ",\"annotations\":{\"org.opencontainers.image.ref.name\":\""
-          + json(tag) + "\"}}]}");
-      return manifestDigest;
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot write an OCI layout of " + wasm + " into " + layoutDir, e);
-    }
-  }
-
-  private static String blob(Path layout, byte[] content) throws IOException {
-    try {
-      String hex = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
-      Files.write(layout.resolve("blobs/sha256").resolve(hex), content);
-      return "sha256:" + hex;
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static String json(String s) {
-    return s.replace("\\", "\\\\").replace("\"", "\\\"");
+    return OciLayout.writeWasmArtifact(wasm, layoutDir, tag);
   }
 }
