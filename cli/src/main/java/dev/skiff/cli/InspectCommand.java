@@ -65,7 +65,7 @@ final class InspectCommand implements Callable<Integer> {
       report.put("packaging", "BARE_MODULE");
       report.put("module", moduleReport(bytes, null));
     } else {
-      try (Skiff skiff = pull.apply(registry.apply(store.apply(Skiff.builder()))).build()) {
+      try (Skiff skiff = pull.apply(registry.apply(store.apply(Skiff.builder()), List.of(ref), pull.mirrorHosts())).build()) {
         ImageInfo info = skiff.oci().inspect(ref);
         report.putAll(image(info));
         if (module) {
