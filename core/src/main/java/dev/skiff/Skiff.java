@@ -31,6 +31,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -48,6 +49,8 @@ import java.util.stream.Collectors;
  */
 public final class Skiff implements AutoCloseable {
   private static final int MODULE_CACHE_ENTRIES = 64;
+  /** try 0x06, catch 0x07, rethrow 0x09, delegate 0x18, catch_all 0x19 (throw 0x08 is in the standard too). */
+  private static final Pattern LEGACY_EH_OPCODE = Pattern.compile("illegal opcode, op value (06|07|09|18|19)\\b");
 
   private final OciClient oci;
   private final Engine engine;
@@ -303,6 +306,13 @@ public final class Skiff implements AutoCloseable {
   }
 
   private static RuntimeException parseError(PulledModule pulled, RuntimeException e) {
+    if (e instanceof MalformedException && LEGACY_EH_OPCODE.matcher(String.valueOf(e.getMessage())).find()) {
+      // Chicory reports the legacy exception-handling opcodes as illegal; they are valid Wasm it lacks.
+      return new UnsupportedModuleException("The module of " + pulled.source() + " uses the legacy "
+          + "exception-handling instructions (try, catch, rethrow, delegate), which Chicory " + Versions.CHICORY
+          + " cannot run: rebuild it with the standard exception handling (try_table) or without exceptions ("
+          + e.getMessage() + ")", e);
+    }
     if (e instanceof MalformedException) {
       return new InvalidModuleException("The module of " + pulled.source()
           + " is not a valid WebAssembly module: " + e.getMessage(), e);

@@ -34,6 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ErrorClassificationTest {
   @RegisterExtension static final RegistryExtension open = RegistryExtension.anonymous();
   @RegisterExtension static final RegistryExtension locked = RegistryExtension.basicAuth("alice", "s3cret-pw");
+  /** A pull-through cache of {@link #open}: distribution refuses every push to it with 405. */
+  static RegistryExtension cache;
 
   @TempDir static Path tmp;
   static Skiff skiff;
@@ -41,7 +43,10 @@ class ErrorClassificationTest {
   static int closedPort;
 
   @BeforeAll
-  static void setUp() throws IOException {
+  static void setUp() throws IOException, InterruptedException {
+    // started here, not as an extension: distribution checks its upstream at start, whose port is known now
+    cache = RegistryExtension.withConfig("proxy:\n  remoteurl: " + open.baseUrl() + "\n");
+    cache.start();
     skiff = Skiff.builder().store(tmp.resolve("store")).build();
     TestImages.pushCncfArtifact(open, "errors/hello:1", Fixtures.wasm("hello.wasm"));
     TestImages.pushCncfArtifact(locked, "errors/hello:1", Fixtures.wasm("hello.wasm"));
@@ -54,6 +59,7 @@ class ErrorClassificationTest {
   @AfterAll
   static void tearDown() {
     skiff.close();
+    cache.stop();
   }
 
   /** One row: a failure kind, how to provoke it, the type it must arrive as, what its accessors say. */
@@ -67,7 +73,12 @@ class ErrorClassificationTest {
   static List<Row<?>> table() {
     return List.of(
         row("not found: a tag the registry lacks", s -> s.pull(open.host() + "/errors/hello:nope"),
-            PullException.class, e -> assertEquals(PullException.Reason.NOT_FOUND, e.reason())),
+            PullException.class, e -> {
+              assertEquals(PullException.Reason.NOT_FOUND, e.reason());
+              assertEquals(open.host(), e.registry().orElseThrow());
+              assertEquals(404, e.status());
+              assertEquals(List.of("MANIFEST_UNKNOWN"), e.errorCodes());
+            }),
         row("not found: a local .wasm file that does not exist",
             s -> s.pull(tmp.resolve("missing.wasm").toString()),
             PullException.class, e -> {
@@ -88,6 +99,14 @@ class ErrorClassificationTest {
               assertEquals("127.0.0.1:" + closedPort, e.registry().orElseThrow());
               assertEquals(0, e.status());
             }),
+        row("registry error: a push the registry refuses (405 from a pull-through cache)",
+            s -> s.push(Fixtures.wasm("hello.wasm"), cache.host() + "/errors/hello:1"),
+            PullException.class, e -> {
+              assertEquals(PullException.Reason.REGISTRY_ERROR, e.reason());
+              assertEquals(cache.host(), e.registry().orElseThrow());
+              assertEquals(405, e.status());
+              assertEquals(List.of("UNSUPPORTED"), e.errorCodes());
+            }),
         row("offline miss: pull policy NEVER and an empty store", s -> {
           try (Skiff offline = Skiff.builder().store(tmp.resolve("empty")).pullPolicy(PullPolicy.NEVER).build()) {
             return offline.pull(hello);
@@ -101,13 +120,34 @@ class ErrorClassificationTest {
           try (Skiff capped = Skiff.builder().store(tmp.resolve("capped")).oci(o -> o.maxExtractedBytes(1000)).build()) {
             return capped.pull("oci:" + layout + ":t");
           }
-        }, ArtifactException.class, e -> assertTrue(e.getMessage().contains("beyond the limit"), e.getMessage())),
+        }, ArtifactException.class, e -> {
+          assertEquals(ArtifactException.Reason.MALFORMED, e.reason());
+          assertTrue(e.getMessage().contains("beyond the limit"), e.getMessage());
+        }),
+        row("unusable artifact: a component, not a preview1 module",
+            s -> s.pull(new byte[] {0, 'a', 's', 'm', 0x0d, 0, 1, 0}),
+            ArtifactException.class, e -> {
+              assertEquals(ArtifactException.Reason.UNSUPPORTED, e.reason());
+              assertTrue(e.getMessage().contains("<bytes> is a WebAssembly component"), e.getMessage());
+            }),
         row("invalid module: bytes that are not WebAssembly", s -> s.pull(write("bad.wasm",
             new byte[] {0, 'a', 's', 'm', 1, 0, 0, 0, 99, 99}).toString()).exports(),
             InvalidModuleException.class, e -> assertTrue(e.getMessage().contains("not a valid WebAssembly module"))),
+        row("unsupported module: legacy exception-handling opcodes",
+            s -> s.pull(Fixtures.wasm("core/legacy_eh.wasm")).exports(),
+            UnsupportedModuleException.class, e -> assertTrue(e.getMessage().contains("cannot run"), e.getMessage())),
+        row("store I/O: the store folder is a file", s -> Skiff.builder().store(write("not-a-folder", new byte[1]))
+            .build(), StoreException.class, e -> assertTrue(e.getMessage().contains("not-a-folder"), e.getMessage())),
+        row("store I/O: the blob folder was replaced by a file", s -> {
+          Path root = tmp.resolve("broken-store");
+          try (Skiff broken = Skiff.builder().store(root).build()) {
+            replaceWithFile(root.resolve("blobs"));
+            return broken.pull(Fixtures.wasm("hello.wasm"));
+          }
+        }, StoreException.class, e -> assertTrue(e.getMessage().contains("broken-store"), e.getMessage())),
         row("link: imports nobody provides", s -> s.pull(Fixtures.wasm("core/needs_host.wasm").toString()).runner().run(),
-            LinkException.class, e -> assertEquals(List.of("host.answer (function)", "host.log_number (function)"),
-                e.unresolvedImports())),
+            LinkException.class, e -> assertEquals(List.of(new WasmImport("host", "answer", ExternalKind.FUNCTION),
+                new WasmImport("host", "log_number", ExternalKind.FUNCTION)), e.unresolvedImports())),
         row("trap: the guest executes unreachable", s -> s.pull(Fixtures.wasm("core/trap.wasm").toString()).runner()
             .limits(l -> l.timeout(Duration.ofSeconds(30))).run(),
             GuestTrapException.class, e -> assertTrue(e.getMessage().contains("trapped"), e.getMessage())),
@@ -132,6 +172,17 @@ class ErrorClassificationTest {
     r.accessors().accept(r.type().cast(e));
     if (e instanceof SkiffException) {
       assertTrue(e.getMessage() != null && !e.getMessage().contains("s3cret-pw"), e.getMessage());
+    }
+  }
+
+  private static void replaceWithFile(Path dir) {
+    try (Stream<Path> paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+      Files.write(dir, new byte[1]);
+    } catch (IOException e) {
+      throw new AssertionError(e);
     }
   }
 
