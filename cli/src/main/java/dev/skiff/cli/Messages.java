@@ -24,7 +24,9 @@ final class Messages {
           .replace("Limits.maxMemory", "--max-memory")
           .replace("Limits.timeout", "--timeout");
     }
-    return message;
+    // the oci layer names its builder method; at a terminal the flag is what to use
+    return message.replaceAll("trust its CA with trustedCertificates\\(\"[^\"]*\", caFile\\)",
+        "trust its CA with --ca FILE");
   }
 
   static String oneLine(Throwable e) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.skiff.testing.Fixtures;
+import dev.skiff.testing.TestCerts;
 import dev.skiff.testing.Tools;
 import java.io.IOException;
 import java.net.InetAddress;
