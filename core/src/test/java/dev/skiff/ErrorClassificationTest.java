@@ -124,6 +124,40 @@ class ErrorClassificationTest {
           assertEquals(ArtifactException.Reason.MALFORMED, e.reason());
           assertTrue(e.getMessage().contains("beyond the limit"), e.getMessage());
         }),
+        row("unusable artifact: a layer whose bytes do not match its digest", s -> {
+          Path layout = tmp.resolve("tampered");
+          TestImages.ociLayout(layout, "t", Fixtures.wasm("hello.wasm"));
+          byte[] bytes = read(Fixtures.wasm("hello.wasm"));
+          Path layer = layout.resolve("blobs/sha256").resolve(TestImages.sha256(bytes).substring("sha256:".length()));
+          bytes[bytes.length - 1] ^= 1;
+          write(tmp.relativize(layer).toString(), bytes);
+          try (Skiff fresh = Skiff.builder().store(tmp.resolve("fresh")).build()) {
+            return fresh.pull(layout); // a store of its own: the shared one already holds the true layer
+          }
+        }, ArtifactException.class, e -> {
+          assertEquals(ArtifactException.Reason.DIGEST_MISMATCH, e.reason());
+          String expected = TestImages.sha256(read(Fixtures.wasm("hello.wasm")));
+          assertEquals(expected, e.expectedDigest().orElseThrow());
+          assertTrue(e.actualDigest().orElseThrow().startsWith("sha256:") && !e.actualDigest().get().equals(expected));
+        }),
+        row("unusable artifact: a layout of two images and no tag to choose", s -> {
+          Path layout = tmp.resolve("two-images");
+          TestImages.ociLayout(layout, "a", Fixtures.wasm("hello.wasm"));
+          rewriteIndex(layout, entry -> entry + "," + entry.replace("\"a\"", "\"b\""));
+          return s.pull(layout);
+        }, ArtifactException.class, e -> {
+          assertEquals(ArtifactException.Reason.AMBIGUOUS, e.reason());
+          assertEquals(List.of("a", "b"), e.candidates());
+        }),
+        row("unusable artifact: an index without a WebAssembly platform", s -> {
+          Path layout = tmp.resolve("linux-only");
+          TestImages.ociLayout(layout, "t", Fixtures.wasm("hello.wasm"));
+          rewriteIndex(layout, entry -> platform(entry, "amd64") + "," + platform(entry, "arm64"));
+          return s.pull(layout);
+        }, ArtifactException.class, e -> {
+          assertEquals(ArtifactException.Reason.NO_MATCHING_PLATFORM, e.reason());
+          assertEquals(List.of("linux/amd64", "linux/arm64"), e.candidates());
+        }),
         row("unusable artifact: a component, not a preview1 module",
             s -> s.pull(new byte[] {0, 'a', 's', 'm', 0x0d, 0, 1, 0}),
             ArtifactException.class, e -> {
@@ -172,6 +206,32 @@ class ErrorClassificationTest {
     r.accessors().accept(r.type().cast(e));
     if (e instanceof SkiffException) {
       assertTrue(e.getMessage() != null && !e.getMessage().contains("s3cret-pw"), e.getMessage());
+    }
+  }
+
+  /** Replaces the one entry of a layout's index.json manifests by what {@code edit} makes of it. */
+  private static void rewriteIndex(Path layout, java.util.function.UnaryOperator<String> edit) {
+    try {
+      String index = Files.readString(layout.resolve("index.json"));
+      int open = index.indexOf('[') + 1;
+      int close = index.lastIndexOf(']');
+      Files.writeString(layout.resolve("index.json"),
+          index.substring(0, open) + edit.apply(index.substring(open, close)) + index.substring(close));
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  private static String platform(String indexEntry, String architecture) {
+    return indexEntry.replace(",\"annotations\"",
+        ",\"platform\":{\"os\":\"linux\",\"architecture\":\"" + architecture + "\"},\"annotations\"");
+  }
+
+  private static byte[] read(Path file) {
+    try {
+      return Files.readAllBytes(file);
+    } catch (IOException e) {
+      throw new AssertionError(e);
     }
   }
 
