@@ -1,31 +1,32 @@
 package dev.skiff;
 
 import java.util.List;
+import java.util.stream.Collectors;
 
 /** The module imports something that neither WASI nor the caller's host functions provide. */
 public final class LinkException extends SkiffException {
   private static final long serialVersionUID = 1L;
-  /** Every unresolved import, as {@code module.name (kind)}. */
-  private final List<String> unresolved;
+  /** Every unresolved import. */
+  private final List<WasmImport> unresolved;
 
   /**
-   * Creates the exception listing every unresolved import as {@code module.name (kind)}.
+   * Creates the exception listing every unresolved import.
    *
-   * @param unresolved every unresolved import as module.name (kind)
+   * @param unresolved every unresolved import
    */
-  public LinkException(List<String> unresolved) {
+  public LinkException(List<WasmImport> unresolved) {
     super("The module has " + unresolved.size() + " unresolved import(s): "
-        + String.join(", ", unresolved)
+        + unresolved.stream().map(WasmImport::toString).collect(Collectors.joining(", "))
         + ". Provide them with Runner.hostFunctions(...) or grant the WASI capability it needs.");
     this.unresolved = List.copyOf(unresolved);
   }
 
   /**
-   * Every import that could not be resolved, as {@code module.name (kind)}.
+   * Every import that could not be resolved, in the module's order.
    *
    * @return the unresolved imports
    */
-  public List<String> unresolvedImports() {
+  public List<WasmImport> unresolvedImports() {
     return unresolved;
   }
 }

@@ -288,7 +288,13 @@ public final class Runner {
    * Runs the command module's {@code _start} and returns its exit code and captured output.
    *
    * @throws IllegalStateException if the module exports no {@code _start} (use {@link #instantiate()})
-   * @throws SkiffException if the module cannot be linked, traps, or exceeds a limit
+   * @throws InvalidModuleException the bytes are not a valid module (parsed at first use)
+   * @throws UnsupportedModuleException the module uses a feature Chicory cannot run
+   * @throws LinkException the module imports what neither WASI nor the host functions provide
+   * @throws LimitExceededException the module's initial memory or a table is above a limit
+   * @throws GuestTrapException the guest trapped
+   * @throws GuestTimeoutException the guest ran longer than the timeout
+   * @throws StoreException the module or its compiled code cannot be read from the store
    * @return the exit code, captured output and duration
    */
   public RunResult run() {
@@ -335,6 +341,13 @@ public final class Runner {
    * The caller closes the instance.
    *
    * @return the live instance, which the caller closes
+   * @throws InvalidModuleException the bytes are not a valid module (parsed at first use)
+   * @throws UnsupportedModuleException the module uses a feature Chicory cannot run
+   * @throws LinkException the module imports what neither WASI nor the host functions provide
+   * @throws LimitExceededException the module's initial memory or a table is above a limit
+   * @throws GuestTrapException {@code _initialize} trapped
+   * @throws GuestTimeoutException {@code _initialize} ran longer than the timeout
+   * @throws StoreException the module or its compiled code cannot be read from the store
    */
   public WasmInstance instantiate() {
     markUsed();

@@ -9,15 +9,19 @@ import dev.skiff.internal.LoadedModule;
 import dev.skiff.internal.TableSizes;
 import dev.skiff.internal.Versions;
 import dev.skiff.oci.ContentStore;
+import dev.skiff.oci.ImageReference;
 import dev.skiff.oci.OciClient;
 import dev.skiff.oci.OciException;
 import dev.skiff.oci.PullListener;
 import dev.skiff.oci.PullPolicy;
 import dev.skiff.oci.PulledModule;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.URL;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,6 +30,8 @@ import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -43,6 +49,8 @@ import java.util.stream.Collectors;
  */
 public final class Skiff implements AutoCloseable {
   private static final int MODULE_CACHE_ENTRIES = 64;
+  /** try 0x06, catch 0x07, rethrow 0x09, delegate 0x18, catch_all 0x19 (throw 0x08 is in the standard too). */
+  private static final Pattern LEGACY_EH_OPCODE = Pattern.compile("illegal opcode, op value (06|07|09|18|19)\\b");
 
   private final OciClient oci;
   private final Engine engine;
@@ -61,8 +69,13 @@ public final class Skiff implements AutoCloseable {
       };
 
   private Skiff(Builder b) {
-    OciClient.Builder ociBuilder = b.oci;
-    this.oci = ociBuilder.build();
+    try {
+      this.oci = b.oci.build();
+    } catch (OciException e) {
+      throw Errors.fromOci(e);
+    } catch (UncheckedIOException e) {
+      throw Errors.fromIo(e);
+    }
     this.engine = b.engine;
     this.backgroundCompile = b.backgroundCompile;
     this.diskCache = b.compiledCodeCache
@@ -89,7 +102,9 @@ public final class Skiff implements AutoCloseable {
    * Resolves, downloads (as the pull policy allows) and verifies the module named by
    * {@code source}: a registry reference ({@code registry.example.com/tools/hello:1.2},
    * {@code ...@sha256:...}), {@code oci:DIR[:TAG]}, {@code oci-archive:FILE[:TAG]},
-   * {@code docker-archive:FILE[:TAG]}, or a path to a {@code .wasm} file.
+   * {@code docker-archive:FILE[:TAG]}, or a path to a {@code .wasm} file. The other {@code pull} methods
+   * take the same sources typed: {@link #pull(ImageReference)}, {@link #pull(Path)}, {@link #pull(byte[])},
+   * {@link #pull(InputStream)}, {@link #pull(URL)}.
    *
    * <p>The module is not parsed here, so pulling a large module costs its download and digest check
    * only: it is parsed when first needed (running, instantiating, compiling, listing imports or
@@ -99,7 +114,7 @@ public final class Skiff implements AutoCloseable {
    * @throws PullException the source does not exist, the registry refused the credentials or could not be
    *     reached, or the pull policy is NEVER and the store lacks it ({@link PullException#reason()})
    * @throws ArtifactException the image holds no single usable preview1 module, or its content is
-   *     malformed or does not match its digest
+   *     malformed or does not match its digest ({@link ArtifactException#reason()})
    * @throws StoreException the content store cannot be read or written
    * @throws dev.skiff.oci.InvalidReferenceException (an {@link IllegalArgumentException}) the source is not
    *     a valid reference, for example {@code registry.example.com/Fmt/Hello::x}
@@ -108,11 +123,114 @@ public final class Skiff implements AutoCloseable {
    */
   public WasmArtifact pull(String source) {
     Objects.requireNonNull(source, "source");
+    return artifact(() -> oci.pull(source));
+  }
+
+  /**
+   * Pulls the module an image reference names from its registry, as {@link #pull(String)} does.
+   *
+   * @param reference the image, e.g. {@code ImageReference.parse("ghcr.io/acme/hello:1.0")}
+   * @return the verified artifact
+   * @throws PullException the image does not exist, the registry refused the credentials or could not be
+   *     reached, or the pull policy is NEVER and the store lacks it
+   * @throws ArtifactException the image holds no single usable preview1 module
+   * @throws StoreException the content store cannot be read or written
+   */
+  public WasmArtifact pull(ImageReference reference) {
+    Objects.requireNonNull(reference, "reference");
+    return artifact(() -> oci.pull(reference.toString()));
+  }
+
+  /**
+   * Pulls a module from the file system: a {@code .wasm} file (whatever its name ends with), or a folder
+   * holding an OCI image layout (as {@code oci:DIR} does).
+   *
+   * @param path the module file or layout folder
+   * @return the verified artifact
+   * @throws PullException ({@link PullException.Reason#NOT_FOUND}) the path does not exist
+   * @throws ArtifactException the file is not a preview1 module, or the layout holds no single usable one
+   * @throws StoreException the file or the content store cannot be read or written
+   */
+  public WasmArtifact pull(Path path) {
+    Objects.requireNonNull(path, "path");
+    String source = (Files.isDirectory(path) ? "oci:" : "file:") + path;
+    return artifact(() -> oci.pull(source));
+  }
+
+  /**
+   * Stores and returns a module given as bytes; its {@link WasmArtifact#source()} is {@code <bytes>}.
+   *
+   * @param module the module's bytes; copied into the store, not kept
+   * @return the verified artifact
+   * @throws ArtifactException the bytes are not a preview1 module (no {@code \0asm} header, a component)
+   * @throws StoreException the content store cannot be written
+   */
+  public WasmArtifact pull(byte[] module) {
+    Objects.requireNonNull(module, "module");
+    return artifact(() -> oci.pull(module, "<bytes>"));
+  }
+
+  /**
+   * Reads a module from a stream to its end and stores it; the stream is not closed. Its
+   * {@link WasmArtifact#source()} is {@code <stream>}.
+   *
+   * @param module the module's bytes
+   * @return the verified artifact
+   * @throws PullException ({@link PullException.Reason#UNREACHABLE}) reading the stream failed
+   * @throws ArtifactException the bytes are not a preview1 module
+   * @throws StoreException the content store cannot be written
+   */
+  public WasmArtifact pull(InputStream module) {
+    Objects.requireNonNull(module, "module");
+    byte[] bytes;
+    try {
+      bytes = module.readAllBytes();
+    } catch (IOException e) {
+      throw new PullException(PullException.Reason.UNREACHABLE, null, 0, List.of(),
+          "Cannot read the module stream: " + e.getMessage(), e);
+    }
+    return artifact(() -> oci.pull(bytes, "<stream>"));
+  }
+
+  /**
+   * Reads a module from a URL (with {@link URL#openStream()}), typically a class path resource:
+   *
+   * <pre>{@code
+   * WasmArtifact app = skiff.pull(MyTest.class.getResource("/hello.wasm"));
+   * }</pre>
+   *
+   * <p>For registries use {@link #pull(String)}: this reads the bytes of one module, not an image.
+   *
+   * @param url where the module's bytes are; its text is the artifact's {@link WasmArtifact#source()}
+   * @return the verified artifact
+   * @throws PullException the URL names nothing ({@link PullException.Reason#NOT_FOUND}) or cannot be read
+   *     ({@link PullException.Reason#UNREACHABLE})
+   * @throws ArtifactException the bytes are not a preview1 module
+   * @throws StoreException the content store cannot be written
+   */
+  public WasmArtifact pull(URL url) {
+    Objects.requireNonNull(url, "url");
+    byte[] bytes;
+    try (InputStream in = url.openStream()) {
+      bytes = in.readAllBytes();
+    } catch (FileNotFoundException | NoSuchFileException e) {
+      throw new PullException(PullException.Reason.NOT_FOUND, null, 0, List.of(),
+          "The module " + url + " does not exist", e);
+    } catch (IOException e) {
+      throw new PullException(PullException.Reason.UNREACHABLE, null, 0, List.of(),
+          "Cannot read the module " + url + ": " + e.getMessage(), e);
+    }
+    return artifact(() -> oci.pull(bytes, url.toString()));
+  }
+
+  private WasmArtifact artifact(Supplier<PulledModule> pull) {
     PulledModule pulled;
     try {
-      pulled = oci.pull(source);
+      pulled = pull.get();
     } catch (OciException e) {
       throw Errors.fromOci(e);
+    } catch (UncheckedIOException e) {
+      throw Errors.fromIo(e);
     }
     return new WasmArtifact(pulled, load(pulled), threads, engine);
   }
@@ -123,15 +241,22 @@ public final class Skiff implements AutoCloseable {
    * @param wasmFile the .wasm module
    * @param reference the target reference, e.g. registry.example.com/tools/hello:1.0
    * @return the manifest digest, {@code sha256:<hex>}
-   * @throws PullException the file does not exist, or the registry refused or could not be reached
+   * @throws PullException the file does not exist, or the registry refused, failed
+   *     ({@link PullException.Reason#REGISTRY_ERROR}) or could not be reached
+   * @throws ArtifactException the file is not a preview1 module
+   * @throws StoreException the content store cannot be read or written
    * @throws dev.skiff.oci.InvalidReferenceException (an {@link IllegalArgumentException}) the reference
    *     is not valid
    */
   public String push(Path wasmFile, String reference) {
+    Objects.requireNonNull(wasmFile, "wasmFile");
+    Objects.requireNonNull(reference, "reference");
     try {
       return oci.push(wasmFile, reference);
     } catch (OciException e) {
       throw Errors.fromOci(e);
+    } catch (UncheckedIOException e) {
+      throw Errors.fromIo(e);
     }
   }
 
@@ -181,6 +306,13 @@ public final class Skiff implements AutoCloseable {
   }
 
   private static RuntimeException parseError(PulledModule pulled, RuntimeException e) {
+    if (e instanceof MalformedException && LEGACY_EH_OPCODE.matcher(String.valueOf(e.getMessage())).find()) {
+      // Chicory reports the legacy exception-handling opcodes as illegal; they are valid Wasm it lacks.
+      return new UnsupportedModuleException("The module of " + pulled.source() + " uses the legacy "
+          + "exception-handling instructions (try, catch, rethrow, delegate), which Chicory " + Versions.CHICORY
+          + " cannot run: rebuild it with the standard exception handling (try_table) or without exceptions ("
+          + e.getMessage() + ")", e);
+    }
     if (e instanceof MalformedException) {
       return new InvalidModuleException("The module of " + pulled.source()
           + " is not a valid WebAssembly module: " + e.getMessage(), e);
@@ -350,6 +482,8 @@ public final class Skiff implements AutoCloseable {
      * The configured, thread-safe {@link Skiff}.
      *
      * @return the configured, thread-safe {@link Skiff}
+     * @throws StoreException the store folder cannot be created or opened, or a trusted-certificate file
+     *     given through {@link #oci(Consumer)} cannot be read
      */
     public Skiff build() {
       return new Skiff(this);

@@ -83,20 +83,26 @@ public final class WasmArtifact {
   }
 
   /**
-   * The module's imports as {@code module.name (kind)}.
+   * The module's imports, in the module's order.
    *
-   * @return the module's imports as {@code module.name (kind)}
+   * @return the imports
+   * @throws InvalidModuleException the bytes are not a valid module (parsed here when first needed)
+   * @throws UnsupportedModuleException the module uses a feature Chicory cannot run
+   * @throws LimitExceededException the module declares a table larger than Chicory holds
    */
-  public List<String> imports() {
+  public List<WasmImport> imports() {
     return loaded.module().importSection().stream().map(Modules::describe).collect(Collectors.toList());
   }
 
   /**
-   * The module's exports as {@code name (kind)}.
+   * The module's exports, in the module's order.
    *
-   * @return the module's exports as {@code name (kind)}
+   * @return the exports
+   * @throws InvalidModuleException the bytes are not a valid module (parsed here when first needed)
+   * @throws UnsupportedModuleException the module uses a feature Chicory cannot run
+   * @throws LimitExceededException the module declares a table larger than Chicory holds
    */
-  public List<String> exports() {
+  public List<WasmExport> exports() {
     return Modules.exports(loaded.module()).stream().map(Modules::describe).collect(Collectors.toList());
   }
 
@@ -104,6 +110,9 @@ public final class WasmArtifact {
    * Whether the module is a WASI command (exports {@code _start}).
    *
    * @return whether the module is a WASI command (exports {@code _start})
+   * @throws InvalidModuleException the bytes are not a valid module (parsed here when first needed)
+   * @throws UnsupportedModuleException the module uses a feature Chicory cannot run
+   * @throws LimitExceededException the module declares a table larger than Chicory holds
    */
   public boolean isCommand() {
     return Modules.exportsFunction(loaded.module(), "_start");
@@ -125,6 +134,10 @@ public final class WasmArtifact {
    * Code already in that cache is loaded instead.
    *
    * @return this artifact
+   * @throws InvalidModuleException the bytes are not a valid module (parsed here when first needed)
+   * @throws UnsupportedModuleException the module uses a feature Chicory cannot run
+   * @throws LimitExceededException the module declares a table larger than Chicory holds
+   * @throws StoreException the compiled code cannot be written to the store
    */
   public WasmArtifact compile() {
     loaded.compileNow();
@@ -145,6 +158,9 @@ public final class WasmArtifact {
 
   String programName() {
     String s = pulled.source();
+    if (s.startsWith("<")) {
+      return "module.wasm"; // bytes or a stream: no name to show
+    }
     if (s.endsWith(".wasm")) {
       return s.substring(s.lastIndexOf('/') + 1);
     }

@@ -53,6 +53,8 @@ public final class WasmFunction {
    * @return the raw results
    * @throws IllegalArgumentException if the count of arguments differs from the signature's, or a
    *     32-bit parameter gets a value that does not fit
+   * @throws GuestTrapException the guest trapped; the instance must not be used again
+   * @throws GuestTimeoutException the call ran longer than the runner's timeout
    */
   public long[] callRaw(long... args) {
     checkArity(Objects.requireNonNull(args, "args").length);
@@ -77,6 +79,9 @@ public final class WasmFunction {
    * Calls a function that returns nothing or whose results are ignored.
    *
    * @param args the arguments
+   * @throws IllegalArgumentException if the arguments do not match the signature
+   * @throws GuestTrapException the guest trapped; the instance must not be used again
+   * @throws GuestTimeoutException the call ran longer than the runner's timeout
    */
   public void callVoid(Number... args) {
     callRaw(convert(args));
@@ -87,6 +92,10 @@ public final class WasmFunction {
    *
    * @param args the arguments
    * @return the {@code i32} result
+   * @throws IllegalArgumentException if the arguments do not match the signature, or it has no single
+   *     {@code i32} result
+   * @throws GuestTrapException the guest trapped; the instance must not be used again
+   * @throws GuestTimeoutException the call ran longer than the runner's timeout
    */
   public int callInt(Number... args) {
     return (int) single(ValType.I32, args);
@@ -97,6 +106,10 @@ public final class WasmFunction {
    *
    * @param args the arguments
    * @return the {@code i64} result
+   * @throws IllegalArgumentException if the arguments do not match the signature, or it has no single
+   *     {@code i64} result
+   * @throws GuestTrapException the guest trapped; the instance must not be used again
+   * @throws GuestTimeoutException the call ran longer than the runner's timeout
    */
   public long callLong(Number... args) {
     return single(ValType.I64, args);
@@ -107,6 +120,10 @@ public final class WasmFunction {
    *
    * @param args the arguments
    * @return the {@code f32} result
+   * @throws IllegalArgumentException if the arguments do not match the signature, or it has no single
+   *     {@code f32} result
+   * @throws GuestTrapException the guest trapped; the instance must not be used again
+   * @throws GuestTimeoutException the call ran longer than the runner's timeout
    */
   public float callFloat(Number... args) {
     return Float.intBitsToFloat((int) single(ValType.F32, args));
@@ -117,6 +134,10 @@ public final class WasmFunction {
    *
    * @param args the arguments
    * @return the {@code f64} result
+   * @throws IllegalArgumentException if the arguments do not match the signature, or it has no single
+   *     {@code f64} result
+   * @throws GuestTrapException the guest trapped; the instance must not be used again
+   * @throws GuestTimeoutException the call ran longer than the runner's timeout
    */
   public double callDouble(Number... args) {
     return Double.longBitsToDouble(single(ValType.F64, args));

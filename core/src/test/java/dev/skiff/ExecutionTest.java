@@ -120,7 +120,8 @@ class ExecutionTest {
   @Test
   void missingImportsAreAllListed() {
     LinkException e = assertThrows(LinkException.class, () -> fixture("core/needs_host.wasm").runner().run());
-    assertEquals(List.of("host.answer (function)", "host.log_number (function)"), e.unresolvedImports());
+    assertEquals(List.of(new WasmImport("host", "answer", ExternalKind.FUNCTION),
+        new WasmImport("host", "log_number", ExternalKind.FUNCTION)), e.unresolvedImports());
   }
 
   @Test

@@ -6,6 +6,7 @@ import dev.skiff.internal.CompiledCodeCache;
 import dev.skiff.internal.Versions;
 import dev.skiff.oci.PullListener;
 import java.io.IOException;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -33,7 +34,7 @@ final class CompileCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     PullListener listener = background ? new PullListener() { } : Progress.forTerminal(false);
-    try (Skiff skiff = common.builder().backgroundCompile(false).listener(listener).build()) {
+    try (Skiff skiff = common.builder(List.of(ref)).backgroundCompile(false).listener(listener).build()) {
       WasmArtifact artifact = skiff.pull(ref);
       if (background) {
         CompiledCodeCache cache = new CompiledCodeCache(skiff.oci().store().root(), Versions.compiledCodeNamespace());

@@ -65,7 +65,7 @@ final class InspectCommand implements Callable<Integer> {
       report.put("packaging", "BARE_MODULE");
       report.put("module", moduleReport(bytes, null));
     } else {
-      try (Skiff skiff = pull.apply(registry.apply(store.apply(Skiff.builder()))).build()) {
+      try (Skiff skiff = pull.apply(registry.apply(store.apply(Skiff.builder()), List.of(ref), pull.mirrorHosts())).build()) {
         ImageInfo info = skiff.oci().inspect(ref);
         report.putAll(image(info));
         if (module) {
@@ -197,10 +197,16 @@ final class InspectCommand implements Callable<Integer> {
     Object kind = m.get("kind");
     line(out, "kind", "command".equals(kind) ? "command (exports _start)"
         : "reactor".equals(kind) ? "reactor (no _start: call its exports with skiff run --invoke)" : kind);
-    for (String key : new String[] {"imports", "exports", "memories", "tables"}) {
+    for (String key : new String[] {"imports", "exports"}) {
+      List<Map<String, String>> list = (List<Map<String, String>>) m.get(key);
+      if (list != null) {
+        list.forEach(v -> line(out, key.substring(0, key.length() - 1), ModuleReport.describe(v)));
+      }
+    }
+    for (String key : new String[] {"memories", "tables"}) {
       List<String> list = (List<String>) m.get(key);
       if (list != null) {
-        String label = key.equals("memories") ? "memory" : key.substring(0, key.length() - 1);
+        String label = key.equals("memories") ? "memory" : "table";
         list.forEach(v -> line(out, label, v));
       }
     }

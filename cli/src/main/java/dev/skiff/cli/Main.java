@@ -14,13 +14,17 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.stream.Collectors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -164,15 +168,76 @@ public final class Main implements Runnable {
     }
   }
 
-  /** Options of commands that talk to a registry. */
+  /** Options of commands that talk to a registry: plain HTTP, trust, timeouts and retries. */
   static final class RegistryOptions {
     @Option(names = "--insecure", paramLabel = "HOST", description = "Allow plain HTTP to this registry (repeatable).")
     List<String> insecure = new ArrayList<>();
 
-    Skiff.Builder apply(Skiff.Builder b) {
+    @Option(names = "--ca", paramLabel = "[HOST=]FILE",
+        description = "Trust the CA certificates in this PEM file (or PKCS12/JKS truststore) instead of the JVM's "
+            + "for HOST; without HOST, for every registry and mirror the command names (repeatable).")
+    List<String> ca = new ArrayList<>();
+
+    @Option(names = "--connect-timeout", paramLabel = "DURATION",
+        description = "Longest wait for a registry connection (default 10s), e.g. 3s, 500ms.")
+    String connectTimeout;
+
+    @Option(names = "--read-timeout", paramLabel = "DURATION",
+        description = "Longest silence from a registry while reading or writing (default 30s).")
+    String readTimeout;
+
+    @Option(names = "--retries", paramLabel = "N",
+        description = "Attempts per registry request when it fails with a connection error, 5xx, 408 or 429 "
+            + "(default 5; 1: no retry).")
+    Integer retries;
+
+    @Option(names = "--registry-timeout", paramLabel = "DURATION",
+        description = "Overall time for a registry request and its retries; no retry starts after it (default 2m).")
+    String registryTimeout;
+
+    /**
+     * Applies the options; {@code sources} are the command's references and {@code mirrorHosts} its
+     * mirrors, whose registries a {@code --ca} without HOST is for.
+     */
+    Skiff.Builder apply(Skiff.Builder b, List<String> sources, List<String> mirrorHosts) {
       insecure.forEach(b::insecureRegistry);
+      for (String c : ca) {
+        int eq = c.indexOf('=');
+        // A host never holds '/': "dir/a=b.pem" (or any file that exists) is a FILE, not HOST=FILE.
+        boolean named = eq > 0 && c.substring(0, eq).indexOf('/') < 0 && !Files.exists(Path.of(c));
+        Path file = Path.of(named ? c.substring(eq + 1) : c);
+        if (!Files.isReadable(file)) {
+          throw new IllegalArgumentException("--ca " + c + ": " + file + " is not a readable file");
+        }
+        Set<String> hosts = new LinkedHashSet<>();
+        if (named) {
+          hosts.add(c.substring(0, eq));
+        } else {
+          sources.forEach(src -> References.registryHosts(src).forEach(hosts::add));
+          hosts.addAll(mirrorHosts);
+        }
+        hosts.forEach(h -> b.oci(o -> o.trustedCertificates(h, file)));
+      }
+      if (connectTimeout != null) {
+        Duration d = Units.parseDuration(connectTimeout);
+        b.oci(o -> o.connectTimeout(d));
+      }
+      if (readTimeout != null) {
+        Duration d = Units.parseDuration(readTimeout);
+        b.oci(o -> o.readTimeout(d));
+      }
+      if (retries != null || registryTimeout != null) {
+        int attempts = retries != null ? retries : DEFAULT_ATTEMPTS;
+        Duration budget = registryTimeout != null ? Units.parseDuration(registryTimeout) : DEFAULT_RETRY_BUDGET;
+        b.oci(o -> o.retries(attempts, DEFAULT_BACKOFF, budget));
+      }
       return b;
     }
+
+    // OciClient.Builder's defaults, which retries(...) takes together with the one the user changes.
+    private static final int DEFAULT_ATTEMPTS = 5;
+    private static final Duration DEFAULT_BACKOFF = Duration.ofMillis(250);
+    private static final Duration DEFAULT_RETRY_BUDGET = Duration.ofMinutes(2);
   }
 
   /** Options of commands that resolve and pull a reference. */
@@ -184,9 +249,31 @@ public final class Main implements Runnable {
     @Option(names = "--platform", paramLabel = "OS/ARCH", description = "Choose this platform from an image index, e.g. wasip1/wasm.")
     String platform;
 
+    @Option(names = "--mirror", paramLabel = "HOST=MIRROR",
+        description = "Pull HOST's images from MIRROR first (a registry host serving the same repositories), "
+            + "HOST itself when the mirror fails; e.g. docker.io=mirror.example.com (repeatable).")
+    List<String> mirrors = new ArrayList<>();
+
     Skiff.Builder apply(Skiff.Builder b) {
       b.pullPolicy(pull);
+      for (String m : mirrors) {
+        String[] hostMirror = mirror(m);
+        b.oci(o -> o.mirror(hostMirror[0], hostMirror[1]));
+      }
       return platform == null ? b : b.platform(platform);
+    }
+
+    List<String> mirrorHosts() {
+      return mirrors.stream().map(m -> mirror(m)[1]).collect(Collectors.toList());
+    }
+
+    private static String[] mirror(String option) {
+      int eq = option.indexOf('=');
+      if (eq <= 0 || eq == option.length() - 1) {
+        throw new IllegalArgumentException("--mirror " + option + ": expected HOST=MIRROR, e.g. "
+            + "docker.io=mirror.example.com");
+      }
+      return new String[] {option.substring(0, eq), option.substring(eq + 1)};
     }
   }
 
@@ -201,8 +288,10 @@ public final class Main implements Runnable {
             + "compile in the background for the next run).")
     Engine engine = Engine.AUTO;
 
-    Skiff.Builder builder() {
-      return pullOptions.apply(registry.apply(storeOption.apply(Skiff.builder()))).engine(engine);
+    /** A builder with every option applied; {@code sources} are the references the command will pull. */
+    Skiff.Builder builder(List<String> sources) {
+      return pullOptions.apply(registry.apply(storeOption.apply(Skiff.builder()), sources,
+          pullOptions.mirrorHosts())).engine(engine);
     }
   }
 

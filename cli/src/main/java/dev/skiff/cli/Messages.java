@@ -2,6 +2,8 @@ package dev.skiff.cli;
 
 import dev.skiff.LimitExceededException;
 import dev.skiff.LinkException;
+import dev.skiff.WasmImport;
+import java.util.stream.Collectors;
 
 /** Failure messages for a person at a terminal: the flag to use, not the Java API. */
 final class Messages {
@@ -11,7 +13,7 @@ final class Messages {
     if (e instanceof LinkException) {
       LinkException link = (LinkException) e;
       return "the module needs imports that skiff run does not provide: "
-          + String.join(", ", link.unresolvedImports())
+          + link.unresolvedImports().stream().map(WasmImport::toString).collect(Collectors.joining(", "))
           + ". The command provides WASI preview1 (wasi_snapshot_preview1) only; a module that needs its own "
           + "host functions runs embedded in a Java program that supplies them.";
     }
@@ -22,7 +24,9 @@ final class Messages {
           .replace("Limits.maxMemory", "--max-memory")
           .replace("Limits.timeout", "--timeout");
     }
-    return message;
+    // the oci layer names its builder method; at a terminal the flag is what to use
+    return message.replaceAll("trust its CA with trustedCertificates\\(\"[^\"]*\", caFile\\)",
+        "trust its CA with --ca FILE");
   }
 
   static String oneLine(Throwable e) {

@@ -63,44 +63,52 @@ final class ModuleReport {
     boolean start = exports(m, "_start");
     boolean initialize = exports(m, "_initialize");
     r.put("kind", start ? "command" : initialize || m.exportSection().exportCount() > 0 ? "reactor" : "library");
-    List<String> imports = new ArrayList<>();
+    // Imports and exports are objects (module, name, kind, type) in the JSON, so no one parses text.
+    List<Map<String, String>> imports = new ArrayList<>();
     List<String> unprovided = new ArrayList<>();
     List<FunctionType> functionTypes = new ArrayList<>();
     for (int i = 0; i < m.importSection().importCount(); i++) {
       Import im = m.importSection().getImport(i);
-      String desc = im.module() + "." + im.name() + ": ";
+      String type;
       if (im instanceof FunctionImport) {
         FunctionType t = m.typeSection().getType(((FunctionImport) im).typeIndex());
         functionTypes.add(t);
-        desc += "func " + signature(t);
-        if (!im.module().equals(WASI)) {
-          unprovided.add(im.module() + "." + im.name());
-        }
+        type = signature(t);
       } else if (im instanceof MemoryImport) {
-        desc += "memory " + limits(((MemoryImport) im).limits());
-        unprovided.add(im.module() + "." + im.name() + " (memory)");
+        type = limits(((MemoryImport) im).limits());
       } else if (im instanceof TableImport) {
-        desc += "table " + limits(((TableImport) im).limits());
-        unprovided.add(im.module() + "." + im.name() + " (table)");
+        type = limits(((TableImport) im).limits());
       } else if (im instanceof GlobalImport) {
-        desc += "global " + name(((GlobalImport) im).type());
-        unprovided.add(im.module() + "." + im.name() + " (global)");
+        type = name(((GlobalImport) im).type());
       } else {
-        desc += im.importType().toString().toLowerCase(Locale.ROOT);
+        type = null;
+      }
+      String kind = kind(im.importType());
+      if (im.importType() != ExternalType.FUNCTION) {
+        unprovided.add(im.module() + "." + im.name() + " (" + kind + ")");
+      } else if (!im.module().equals(WASI)) {
         unprovided.add(im.module() + "." + im.name());
       }
-      imports.add(desc);
+      Map<String, String> entry = new LinkedHashMap<>();
+      entry.put("module", im.module());
+      entry.put("name", im.name());
+      entry.put("kind", kind);
+      entry.put("type", type);
+      imports.add(entry);
     }
     for (int i = 0; i < m.functionSection().functionCount(); i++) {
       functionTypes.add(m.typeSection().getType(m.functionSection().getFunctionType(i)));
     }
     r.put("imports", imports);
-    List<String> exports = new ArrayList<>();
+    List<Map<String, String>> exports = new ArrayList<>();
     for (int i = 0; i < m.exportSection().exportCount(); i++) {
       Export e = m.exportSection().getExport(i);
-      String kind = e.exportType().toString().toLowerCase(Locale.ROOT);
-      exports.add(e.name() + ": " + (e.exportType() == ExternalType.FUNCTION && e.index() < functionTypes.size()
-          ? "func " + signature(functionTypes.get(e.index())) : kind));
+      Map<String, String> entry = new LinkedHashMap<>();
+      entry.put("name", e.name());
+      entry.put("kind", kind(e.exportType()));
+      entry.put("type", e.exportType() == ExternalType.FUNCTION && e.index() < functionTypes.size()
+          ? signature(functionTypes.get(e.index())) : null);
+      exports.add(entry);
     }
     r.put("exports", exports);
     List<String> memories = new ArrayList<>();
@@ -139,6 +147,18 @@ final class ModuleReport {
     }
     r.put("refusals", refusals);
     return r;
+  }
+
+  /** As {@link dev.skiff.ExternalKind} names it: function, table, memory, global, tag. */
+  private static String kind(ExternalType type) {
+    return type.name().toLowerCase(Locale.ROOT);
+  }
+
+  /** One import or export as the human form shows it: {@code module.name: func (i32) -> (i32)}. */
+  static String describe(Map<String, String> entry) {
+    String where = entry.containsKey("module") ? entry.get("module") + "." + entry.get("name") : entry.get("name");
+    String kind = "function".equals(entry.get("kind")) ? "func" : entry.get("kind");
+    return where + ": " + kind + (entry.get("type") == null ? "" : " " + entry.get("type"));
   }
 
   private static boolean exports(WasmModule m, String name) {

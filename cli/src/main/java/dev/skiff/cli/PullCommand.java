@@ -4,6 +4,7 @@ import dev.skiff.Skiff;
 import dev.skiff.WasmArtifact;
 import dev.skiff.oci.PulledModule;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -38,7 +39,7 @@ final class PullCommand implements Callable<Integer> {
     verbosity.apply();
     References.check(spec.commandLine(), ref);
     Progress progress = Progress.forTerminal(verbosity.quiet);
-    try (Skiff skiff = pull.apply(registry.apply(store.apply(Skiff.builder()))).listener(progress).build()) {
+    try (Skiff skiff = pull.apply(registry.apply(store.apply(Skiff.builder()), List.of(ref), pull.mirrorHosts())).listener(progress).build()) {
       WasmArtifact artifact = skiff.pull(ref);
       progress.finish();
       if (json) {

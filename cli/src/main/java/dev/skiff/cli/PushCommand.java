@@ -3,6 +3,7 @@ package dev.skiff.cli;
 import dev.skiff.Skiff;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -37,7 +38,7 @@ final class PushCommand implements Callable<Integer> {
           "'" + file + "' " + (Files.exists(file) ? "is not a file" : "does not exist"));
     }
     References.check(spec.commandLine(), ref);
-    try (Skiff skiff = registry.apply(store.apply(Skiff.builder())).build()) {
+    try (Skiff skiff = registry.apply(store.apply(Skiff.builder()), List.of(ref), List.of()).build()) {
       spec.commandLine().getOut().println(skiff.push(file, ref));
       spec.commandLine().getOut().flush();
       return 0;

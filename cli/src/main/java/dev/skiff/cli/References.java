@@ -1,7 +1,10 @@
 package dev.skiff.cli;
 
+import dev.skiff.oci.ImageReference;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine;
@@ -43,6 +46,22 @@ final class References {
     if (looksLikeFile(ref) && !Files.exists(Path.of(path))) {
       throw new CommandLine.ParameterException(cli, "'" + ref + "' does not exist (a file path; "
           + "a registry reference starts with its host, e.g. ghcr.io/org/tool:1.0)");
+    }
+  }
+
+  /**
+   * The registry hosts a reference names ({@code docker.io} with the host that serves it), none for a
+   * file, layout or archive, or for text that is no valid reference (pulling it reports that).
+   */
+  static List<String> registryHosts(String ref) {
+    if (looksLikeFile(ref) || Arrays.stream(TRANSPORTS).anyMatch(ref::startsWith)) {
+      return List.of();
+    }
+    try {
+      ImageReference r = ImageReference.parse(ref.startsWith("docker://") ? ref.substring("docker://".length()) : ref);
+      return r.registry().equals(r.registryHost()) ? List.of(r.registry()) : List.of(r.registry(), r.registryHost());
+    } catch (IllegalArgumentException notAReference) {
+      return List.of();
     }
   }
 

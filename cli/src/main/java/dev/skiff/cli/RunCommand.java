@@ -1,6 +1,7 @@
 package dev.skiff.cli;
 
 import dev.skiff.Engine;
+import dev.skiff.ExternalKind;
 import dev.skiff.Limits;
 import dev.skiff.Runner;
 import dev.skiff.RunResult;
@@ -8,6 +9,7 @@ import dev.skiff.Skiff;
 import dev.skiff.SkiffException;
 import dev.skiff.WasiCallListener;
 import dev.skiff.WasmArtifact;
+import dev.skiff.WasmExport;
 import dev.skiff.WasmInstance;
 import dev.skiff.wasi.Access;
 import dev.skiff.wasi.Output;
@@ -107,7 +109,7 @@ final class RunCommand implements Callable<Integer> {
     Progress progress = Progress.forTerminal(verbosity.quiet);
     // One run needs one instance: compiling in this process would only compete with the guest. A
     // first run interprets, and a detached `skiff compile` fills the cache for the next runs.
-    try (Skiff skiff = common.builder().backgroundCompile(false).listener(progress).build()) {
+    try (Skiff skiff = common.builder(List.of(ref)).backgroundCompile(false).listener(progress).build()) {
       WasmArtifact artifact = skiff.pull(ref);
       progress.finish();
       try {
@@ -126,7 +128,8 @@ final class RunCommand implements Callable<Integer> {
     if (invoke == null && !artifact.isCommand()) {
       throw new CommandLine.ParameterException(spec.commandLine(), ref + " is a reactor or library (it exports no "
           + "_start): call one of its exports with --invoke FUNC, e.g. skiff run --invoke "
-          + firstFunction(artifact) + " " + ref + " ARGS. Exports: " + String.join(", ", artifact.exports()));
+          + firstFunction(artifact) + " " + ref + " ARGS. Exports: " + artifact.exports().stream()
+              .map(WasmExport::toString).collect(Collectors.joining(", ")));
     }
     Runner runner = artifact.runner()
         .stdin(Stdin.inherit())
@@ -203,8 +206,8 @@ final class RunCommand implements Callable<Integer> {
   }
 
   private static String firstFunction(WasmArtifact artifact) {
-    return artifact.exports().stream().filter(e -> e.endsWith("(function)") && !e.startsWith("_"))
-        .map(e -> e.substring(0, e.indexOf(' '))).findFirst().orElse("FUNC");
+    return artifact.exports().stream().filter(e -> e.kind() == ExternalKind.FUNCTION && !e.name().startsWith("_"))
+        .map(WasmExport::name).findFirst().orElse("FUNC");
   }
 
   private static String engineName(Engine engine) {

@@ -91,7 +91,7 @@ final class ServeCommand implements Callable<Integer> {
     Duration graceful = Units.parseDuration(grace);
     Limits limits = Limits.builder().timeout(Units.parseDuration(timeout))
         .maxMemory(Units.parseSize(maxMemory)).build();
-    try (Skiff skiff = common.builder().build()) {
+    try (Skiff skiff = common.builder(routes.stream().map(r -> r.substring(r.indexOf('=') + 1)).toList()).build()) {
       SkiffHttpServer.Builder server = SkiffHttpServer.builder().listen(address()).queue(queue);
       if (workers != null) {
         server.workers(workers);

@@ -304,8 +304,14 @@ class CliTest {
     com.fasterxml.jackson.databind.JsonNode json = Json.MAPPER.readTree(m.out()).path("module");
     assertEquals(moduleDigest, json.path("digest").asText());
     assertEquals("command", json.path("kind").asText());
-    assertTrue(json.path("imports").toString().contains("wasi_snapshot_preview1.fd_write: func (i32, i32, i32, i32) -> (i32)"),
+    assertTrue(json.path("imports").toString().contains("{\"module\":\"wasi_snapshot_preview1\",\"name\":\"fd_write\","
+        + "\"kind\":\"function\",\"type\":\"(i32, i32, i32, i32) -> (i32)\"}"), json.toString());
+    assertTrue(json.path("exports").toString().contains("{\"name\":\"memory\",\"kind\":\"memory\",\"type\":null}"),
         json.toString());
+    Outcome human = skiff("inspect", "--module", ref);
+    assertTrue(human.out().contains("import:      wasi_snapshot_preview1.fd_write: func (i32, i32, i32, i32) -> (i32)\n"),
+        human.out());
+    assertTrue(human.out().contains("export:      _start: func () -> ()\n"), human.out());
     assertEquals(0, json.path("refusals").size(), json.toString());
   }
 

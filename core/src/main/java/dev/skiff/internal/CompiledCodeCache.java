@@ -247,9 +247,13 @@ public final class CompiledCodeCache implements AutoCloseable {
   /**
    * Takes the compile lock of {@code digest} if no thread or process holds it, or returns null. The
    * holder is the only writer of the module's temporary files, so leftovers of a killed compile are
-   * deleted here.
+   * deleted here. Once the cache is closed it returns null, so a compile that starts as its Skiff closes
+   * creates no files in a store that is being deleted.
    */
-  public Lock tryLock(String digest) throws IOException {
+  public synchronized Lock tryLock(String digest) throws IOException {
+    if (closed) {
+      return null;
+    }
     Files.createDirectories(dir);
     Path path = file(digest, ".lock").toAbsolutePath();
     synchronized (HELD) {

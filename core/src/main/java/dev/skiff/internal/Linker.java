@@ -5,6 +5,7 @@ import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.ExternalType;
 import com.dylibso.chicory.wasm.types.Import;
 import dev.skiff.LinkException;
+import dev.skiff.WasmImport;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -29,7 +30,7 @@ public final class Linker {
     for (ImportFunction f : provided) {
       names.add(f.module() + "\u0000" + f.name());
     }
-    List<String> missing = new ArrayList<>();
+    List<WasmImport> missing = new ArrayList<>();
     module.importSection().stream().forEach((Import i) -> {
       boolean ok = i.importType() == ExternalType.FUNCTION && names.contains(i.module() + "\u0000" + i.name());
       if (!ok) {

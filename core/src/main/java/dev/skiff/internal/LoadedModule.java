@@ -5,8 +5,8 @@ import com.dylibso.chicory.runtime.Machine;
 import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
 import dev.skiff.Engine;
+import dev.skiff.StoreException;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -131,7 +131,8 @@ public final class LoadedModule {
     try {
       return Files.readAllBytes(file);
     } catch (IOException e) {
-      throw new UncheckedIOException("Cannot read the module " + digest + " from " + file, e);
+      throw new StoreException("Cannot read the module " + digest + " from the store (" + file + "): "
+          + e.getMessage(), e);
     }
   }
 
@@ -275,8 +276,8 @@ public final class LoadedModule {
         }
         diskCache.store(digest, entry);
       } catch (IOException e) {
-        throw new UncheckedIOException("Cannot write compiled code of " + digest + " to "
-            + diskCache.directory(), e);
+        throw new StoreException("Cannot write compiled code of " + digest + " to "
+            + diskCache.directory() + ": " + e.getMessage(), e);
       }
     }
     Plan plan = new Plan(module, ModuleCompiler.factory(entry, module));

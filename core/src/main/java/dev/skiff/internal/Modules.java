@@ -1,5 +1,8 @@
 package dev.skiff.internal;
 
+import dev.skiff.ExternalKind;
+import dev.skiff.WasmExport;
+import dev.skiff.WasmImport;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.Export;
 import com.dylibso.chicory.wasm.types.ExportSection;
@@ -7,7 +10,6 @@ import com.dylibso.chicory.wasm.types.ExternalType;
 import com.dylibso.chicory.wasm.types.Import;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.stream.Collectors;
 
 /** Small read-only views of a parsed module, shared by linking, running, inspection and errors. */
@@ -42,17 +44,23 @@ public final class Modules {
         .collect(Collectors.toList());
   }
 
-  /** {@code name (kind)}, as inspection shows an export. */
-  public static String describe(Export e) {
-    return e.name() + " (" + kind(e.exportType()) + ")";
+  /** An export as the public API shows it. */
+  public static WasmExport describe(Export e) {
+    return new WasmExport(e.name(), kind(e.exportType()));
   }
 
-  /** {@code module.name (kind)}, as inspection and link errors show an import. */
-  public static String describe(Import i) {
-    return i.module() + "." + i.name() + " (" + kind(i.importType()) + ")";
+  /** An import as the public API and link errors show it. */
+  public static WasmImport describe(Import i) {
+    return new WasmImport(i.module(), i.name(), kind(i.importType()));
   }
 
-  private static String kind(ExternalType type) {
-    return type.name().toLowerCase(Locale.ROOT);
+  private static ExternalKind kind(ExternalType type) {
+    return switch (type) {
+      case FUNCTION -> ExternalKind.FUNCTION;
+      case TABLE -> ExternalKind.TABLE;
+      case MEMORY -> ExternalKind.MEMORY;
+      case GLOBAL -> ExternalKind.GLOBAL;
+      case TAG -> ExternalKind.TAG;
+    };
   }
 }

@@ -180,7 +180,27 @@ public final class OciClient implements AutoCloseable {
     } catch (IOException e) {
       throw new OciException("cannot read module file " + file + ": " + e.getMessage(), e);
     }
-    Puller.checkWasmHeader(bytes, "file " + file);
+    return storeBare(source, bytes, "file " + file);
+  }
+
+  /**
+   * Stores a module given as bytes (read from a class path resource, a stream, a database) as a bare
+   * module, as {@link #pull(String)} does a {@code .wasm} file: its header is checked, nothing is parsed.
+   *
+   * @param module the module's bytes; not kept
+   * @param label names the module in {@link PulledModule#source()} and in messages, e.g. a resource name
+   * @return the stored module
+   * @throws UnsupportedArtifactException when the bytes do not start like a preview1 module
+   * @throws OciException when the store cannot be written
+   */
+  public PulledModule pull(byte[] module, String label) {
+    Objects.requireNonNull(module, "module");
+    Objects.requireNonNull(label, "label");
+    return storeBare(label, module, label);
+  }
+
+  private PulledModule storeBare(String source, byte[] bytes, String what) {
+    Puller.checkWasmHeader(bytes, what);
     String digest = store.blobs().put(bytes);
     return new PulledModule(source, store.blobs().blobPath(digest), digest, bytes.length, null, null, null,
         Packaging.BARE_MODULE, ImageConfig.empty(), null, null);

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.skiff.oci.internal.store.FileTrees;
 import dev.skiff.testsupport.Fixtures;
+import dev.skiff.testsupport.TestCerts;
 import dev.skiff.testsupport.Tools;
 import java.io.IOException;
 import java.net.InetAddress;

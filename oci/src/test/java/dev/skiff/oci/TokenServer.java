@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.skiff.testsupport.TestCerts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -40,24 +41,35 @@ public final class RegistryExtension implements BeforeAllCallback, AfterAllCallb
   private final String username;
   private final String password;
   private final String extraConfig;
+  private final boolean tls;
   private Path workDir;
+  private Path caCertificate;
   private Process process;
   private int port;
 
-  private RegistryExtension(String username, String password, String extraConfig) {
+  private RegistryExtension(String username, String password, String extraConfig, boolean tls) {
     this.username = username;
     this.password = password;
     this.extraConfig = extraConfig;
+    this.tls = tls;
   }
 
   /** A registry that needs no authentication. */
   public static RegistryExtension anonymous() {
-    return new RegistryExtension(null, null, "");
+    return new RegistryExtension(null, null, "", false);
   }
 
   /** A registry that demands htpasswd Basic authentication with these credentials (bcrypt hashed). */
   public static RegistryExtension basicAuth(String username, String password) {
-    return new RegistryExtension(username, password, "");
+    return new RegistryExtension(username, password, "", false);
+  }
+
+  /**
+   * An anonymous registry serving HTTPS with a certificate for {@code 127.0.0.1} signed by a private CA
+   * made for it by keytool; clients trust {@link #caCertificate()} or fail the TLS handshake.
+   */
+  public static RegistryExtension tls() {
+    return new RegistryExtension(null, null, "", true);
   }
 
   /**
@@ -66,7 +78,7 @@ public final class RegistryExtension implements BeforeAllCallback, AfterAllCallb
    * another {@code auth:} section when combined with Basic auth.
    */
   public static RegistryExtension withConfig(String extraYaml) {
-    return new RegistryExtension(null, null, extraYaml);
+    return new RegistryExtension(null, null, extraYaml, false);
   }
 
   @Override
@@ -95,6 +107,10 @@ public final class RegistryExtension implements BeforeAllCallback, AfterAllCallb
       Files.writeString(htpasswd, line + "\n");
       auth = "auth:\n  htpasswd:\n    realm: skiff-test\n    path: " + htpasswd + "\n";
     }
+    String tlsConfig = "";
+    if (tls) {
+      tlsConfig = tlsFiles(Files.createDirectories(workDir.resolve("tls")));
+    }
     for (int attempt = 0; ; attempt++) {
       port = freePort();
       config.setLength(0);
@@ -102,7 +118,7 @@ public final class RegistryExtension implements BeforeAllCallback, AfterAllCallb
           .append("log:\n  level: error\n  accesslog:\n    disabled: true\n")
           .append("storage:\n  filesystem:\n    rootdirectory: ").append(storage).append('\n')
           .append("  delete:\n    enabled: true\n")
-          .append("http:\n  addr: 127.0.0.1:").append(port).append('\n')
+          .append("http:\n  addr: 127.0.0.1:").append(port).append('\n').append(tlsConfig)
           .append(auth)
           .append(extraConfig);
       Path configFile = workDir.resolve("config.yml");
@@ -123,7 +139,26 @@ public final class RegistryExtension implements BeforeAllCallback, AfterAllCallb
     }
   }
 
+  /** Writes the CA, the server's chain and key; returns distribution's {@code http.tls} section. */
+  private String tlsFiles(Path dir) throws IOException {
+    try {
+      TestCerts.KeyAndChain server = TestCerts.serverSignedByCa(dir, "Skiff Test CA");
+      caCertificate = Files.writeString(dir.resolve("ca.pem"), TestCerts.certificatePem(server.chain().get(1)));
+      Path cert = Files.writeString(dir.resolve("server.crt"),
+          TestCerts.certificatePem(server.chain().get(0), server.chain().get(1)));
+      Path key = Files.writeString(dir.resolve("server.key"), TestCerts.privateKeyPem(server.key()));
+      return "  tls:\n    certificate: " + cert + "\n    key: " + key + "\n";
+    } catch (IOException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IOException("cannot make the test registry's certificates: " + e.getMessage(), e);
+    }
+  }
+
   private boolean waitUntilReady() throws InterruptedException {
+    if (tls) {
+      return waitUntilListening();
+    }
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (System.nanoTime() < deadline && process.isAlive()) {
@@ -137,6 +172,19 @@ public final class RegistryExtension implements BeforeAllCallback, AfterAllCallb
         // not listening yet
       }
       Thread.sleep(20);
+    }
+    return false;
+  }
+
+  /** A TLS registry is ready when it accepts connections (the JDK client would not trust its CA). */
+  private boolean waitUntilListening() throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (System.nanoTime() < deadline && process.isAlive()) {
+      try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+        return true;
+      } catch (IOException notYet) {
+        Thread.sleep(20);
+      }
     }
     return false;
   }
@@ -165,9 +213,14 @@ public final class RegistryExtension implements BeforeAllCallback, AfterAllCallb
     return "127.0.0.1:" + port;
   }
 
-  /** {@code http://127.0.0.1:PORT}. */
+  /** {@code http://127.0.0.1:PORT}, or {@code https://} for a {@link #tls()} registry. */
   public String baseUrl() {
-    return "http://" + host();
+    return (tls ? "https://" : "http://") + host();
+  }
+
+  /** The PEM certificate of the private CA that signed a {@link #tls()} registry's certificate. */
+  public Optional<Path> caCertificate() {
+    return Optional.ofNullable(caCertificate);
   }
 
   /** The port the registry listens on. */

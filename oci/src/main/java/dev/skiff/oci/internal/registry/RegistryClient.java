@@ -297,7 +297,7 @@ public final class RegistryClient {
             + auth.sentWith(host, registry, scopes, sent) + eb.suffix());
       }
       if (code == 404) {
-        throw new NotFoundException(what, what + " was not found (HTTP 404" + (eb.codes().isEmpty() ? "" : " "
+        throw new NotFoundException(what, registry, 404, eb.codes(), what + " was not found (HTTP 404" + (eb.codes().isEmpty() ? "" : " "
             + String.join(",", eb.codes())) + ")" + eb.suffix());
       }
       throw new RegistryException(registry, code, eb.codes(), what + ": HTTP " + code

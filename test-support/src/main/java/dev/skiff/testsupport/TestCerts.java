@@ -1,4 +1,4 @@
-package dev.skiff.oci;
+package dev.skiff.testsupport;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,19 +14,21 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Keys and certificates made with the JDK's own keytool (always present with the JDK running the tests). */
-final class TestCerts {
+public final class TestCerts {
   private static final String PASS = "changeit";
 
   /** A private key with its certificate chain (leaf first). */
-  record KeyAndChain(PrivateKey key, List<X509Certificate> chain) {
-    X509Certificate certificate() {
+  public record KeyAndChain(PrivateKey key, List<X509Certificate> chain) {
+    /** The leaf certificate. */
+    public X509Certificate certificate() {
       return chain.get(0);
     }
   }
 
   private TestCerts() {}
 
-  static void keytool(String... args) {
+  /** Runs the JDK's keytool with these arguments; fails the test when it fails. */
+  public static void keytool(String... args) {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
     cmd.addAll(List.of(args));
@@ -46,7 +48,7 @@ final class TestCerts {
   }
 
   /** A self-signed RSA key pair (e.g. a token signing key). */
-  static KeyAndChain selfSigned(Path dir, String alias, String cn) throws Exception {
+  public static KeyAndChain selfSigned(Path dir, String alias, String cn) throws Exception {
     Path ks = dir.resolve(alias + ".p12");
     keytool("-genkeypair", "-alias", alias, "-keyalg", "RSA", "-keysize", "2048", "-sigalg", "SHA256withRSA",
         "-dname", "CN=" + cn, "-validity", "2", "-keystore", ks.toString(), "-storetype", "PKCS12",
@@ -58,7 +60,7 @@ final class TestCerts {
    * A CA and a server certificate it signs for {@code 127.0.0.1} (IP SAN), in one keystore: the server's
    * entry holds the chain server, CA.
    */
-  static KeyAndChain serverSignedByCa(Path dir, String caCn) throws Exception {
+  public static KeyAndChain serverSignedByCa(Path dir, String caCn) throws Exception {
     Path ks = dir.resolve("tls.p12");
     String[] store = {"-keystore", ks.toString(), "-storetype", "PKCS12", "-storepass", PASS, "-keypass", PASS};
     keytool(concat(new String[] {"-genkeypair", "-alias", "ca", "-keyalg", "RSA", "-keysize", "2048",
@@ -98,7 +100,8 @@ final class TestCerts {
     return new KeyAndChain((PrivateKey) ks.getKey(alias, PASS.toCharArray()), chain);
   }
 
-  static String certificatePem(X509Certificate... certs) throws Exception {
+  /** The certificates in PEM, in order. */
+  public static String certificatePem(X509Certificate... certs) throws Exception {
     StringBuilder b = new StringBuilder();
     for (X509Certificate c : certs) {
       b.append(pem("CERTIFICATE", c.getEncoded()));
@@ -107,7 +110,7 @@ final class TestCerts {
   }
 
   /** PKCS#8, which Go's tls.LoadX509KeyPair reads. */
-  static String privateKeyPem(PrivateKey key) {
+  public static String privateKeyPem(PrivateKey key) {
     return pem("PRIVATE KEY", key.getEncoded());
   }
 
