@@ -8,7 +8,6 @@ import dev.skiff.internal.Guest;
 import dev.skiff.internal.GuestThreads;
 import dev.skiff.internal.LoadedModule;
 import dev.skiff.internal.Modules;
-import dev.skiff.internal.Versions;
 import dev.skiff.oci.ImageConfig;
 import dev.skiff.wasi.Access;
 import dev.skiff.wasi.Output;

@@ -1,13 +1,13 @@
 package dev.skiff.internal;
 
-import dev.skiff.ExternalKind;
-import dev.skiff.WasmExport;
-import dev.skiff.WasmImport;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.Export;
 import com.dylibso.chicory.wasm.types.ExportSection;
 import com.dylibso.chicory.wasm.types.ExternalType;
 import com.dylibso.chicory.wasm.types.Import;
+import dev.skiff.ExternalKind;
+import dev.skiff.WasmExport;
+import dev.skiff.WasmImport;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;

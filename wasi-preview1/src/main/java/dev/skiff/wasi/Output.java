@@ -95,4 +95,3 @@ public sealed interface Output permits OutputSpec {
     return ((OutputSpec) this).maxBytes;
   }
 }
-

@@ -2,7 +2,6 @@ package dev.skiff.wasi;
 
 import java.io.OutputStream;
 import java.nio.file.Path;
-import java.util.Objects;
 
 /** The one implementation of {@link Output}; read by {@link WasiPreview1}. */
 final class OutputSpec implements Output {

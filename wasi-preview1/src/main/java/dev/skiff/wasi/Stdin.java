@@ -60,4 +60,3 @@ public sealed interface Stdin permits StdinSpec {
     return StdinSpec.INHERIT;
   }
 }
-

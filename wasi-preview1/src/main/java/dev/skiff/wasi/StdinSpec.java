@@ -2,7 +2,6 @@ package dev.skiff.wasi;
 
 import java.io.InputStream;
 import java.nio.file.Path;
-import java.util.Objects;
 
 /** The one implementation of {@link Stdin}; read by {@link WasiPreview1}. */
 final class StdinSpec implements Stdin {

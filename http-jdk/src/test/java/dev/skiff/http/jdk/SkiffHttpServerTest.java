@@ -11,7 +11,6 @@ import dev.skiff.testing.SkiffTest;
 import dev.skiff.testsupport.Fixtures;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
