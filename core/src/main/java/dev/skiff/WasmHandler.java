@@ -136,10 +136,11 @@ public final class WasmHandler {
           request.remoteAddress());
       int exitCode = 0;
       WasiPreview1 wasi = null;
+      Instance instance = null;
       try {
         wasi = spec.createWasi(env, Stdin.stream(new ByteArrayInputStream(body, 0, bodyLength)),
             Output.stream(out), Output.stream(err));
-        Instance instance = spec.newInstance(wasi);
+        instance = spec.newTaskInstance(wasi);
         try {
           instance.export("_start").apply();
         } catch (RuntimeException | StackOverflowError e) {
@@ -162,6 +163,7 @@ public final class WasmHandler {
         }
         return fail(request, start, 500, "handler failed", err, e.toString());
       } finally {
+        spec.finished(instance); // the guest has returned: its memory is wiped before anyone reuses it
         if (wasi != null) {
           wasi.close();
         }
@@ -337,7 +339,7 @@ public final class WasmHandler {
       }
       WasiPreview1 wasi = spec.createWasi(Map.of(), Stdin.none(), Output.discard(), Output.discard());
       try {
-        spec.newInstance(wasi);
+        spec.finished(spec.newTaskInstance(wasi));
       } finally {
         if (wasi != null) {
           wasi.close();
