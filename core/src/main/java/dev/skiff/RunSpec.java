@@ -116,12 +116,9 @@ final class RunSpec {
     if (!wasi) {
       return null;
     }
-    Map<String, String> env = environment;
-    if (!extraEnv.isEmpty()) {
-      env = new LinkedHashMap<>(environment);
-      env.putAll(extraEnv);
-    }
-    WasiOptions.Builder options = WasiOptions.builder().args(argv).env(env).stdin(in).stdout(out).stderr(err);
+    // extraEnv after the configured environment: its names win, in the configured order
+    WasiOptions.Builder options = WasiOptions.builder().args(argv).env(environment).env(extraEnv)
+        .stdin(in).stdout(out).stderr(err);
     for (Preopen p : preopens) {
       options.preopen(p.guestPath(), p.hostPath(), p.access());
     }

@@ -91,6 +91,11 @@ class InstanceTemplateTest {
     assertTrue(InstanceTemplate.of(Guests.module("net/wasmedge_imports.wasm"), new MemoryLimits(2, 100)).isEmpty());
     assertTrue(InstanceTemplate.of(segments, new MemoryLimits(1, 2, true)).isEmpty(), "shared memory");
     assertFalse(InstanceTemplate.of(Guests.module("hello.wasm"), new MemoryLimits(2, 100)).isEmpty());
+    // the CGI guests whose isolation WasmHandlerTest checks run in recycled memories
+    for (String guest : new String[] {"serving/echo.wasm", "serving/misbehave.wasm"}) {
+      WasmModule cgi = Guests.module(guest);
+      assertFalse(InstanceTemplate.of(cgi, cgi.memorySection().orElseThrow().getMemory(0).limits()).isEmpty(), guest);
+    }
   }
 
   private static WasiPreview1 world(String name) {
