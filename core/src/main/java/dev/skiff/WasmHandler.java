@@ -39,9 +39,11 @@ import java.util.function.Consumer;
  * }</pre>
  *
  * <p>Everything that can be shared between requests is made once, in {@link Builder#build()}: the
- * parsed module and compiled code (shared by the artifact), argv, environment, preopens, memory limits
- * and import linking. Each request then gets its own instance (fresh memory, globals and tables: nothing
- * of one request is visible to the next), its own WASI world and its own limits. A request never throws
+ * parsed module and compiled code (shared by the artifact), argv, environment, preopens, memory limits,
+ * the WASI host functions and import linking, and the module's initial memory image. Each request then
+ * gets its own instance (its own globals and tables, and a memory that starts as the initial image: a
+ * recycled array that was overwritten with the image as soon as the request before had finished, so
+ * nothing of one request is visible to the next), its own WASI world and its own limits. A request never throws
  * for the guest's faults: a request body over the limit gives 413, a body that does not arrive in time
  * 408, a trap or a memory cap hit 500, a malformed header block or one with a control character in a
  * value, or output over the cap, 502, a guest that runs out of time 504; each with a short reason in the
