@@ -70,7 +70,8 @@ class InstanceTemplateTest {
     assertNotSame(a.memory(), b.memory());
     b.export("_start").apply();
     a.export("_start").apply();
-    assertEquals("Hello from Wasm, alice!\nargv[0]=alice\n", new String(alice.capturedStdout(), StandardCharsets.UTF_8));
+    assertEquals("Hello from Wasm, alice!\nargv[0]=alice\n",
+        new String(alice.capturedStdout(), StandardCharsets.UTF_8));
     assertEquals("Hello from Wasm, bob!\nargv[0]=bob\n", new String(bob.capturedStdout(), StandardCharsets.UTF_8));
     template.recycle(a.memory());
     // an instance whose memory no world made: a host bug, said as such, not a guest errno

@@ -47,6 +47,7 @@ public final class FlatMemory implements Memory {
   private int size;
   /** The buffer {@link #window} reuses, over the current {@link #bytes}. */
   private ByteBuffer view;
+  private static final byte[] EMPTY = new byte[0];
   private DataSegment[] segments = new DataSegment[0];
   /** The world whose shared host functions serve the instance of this memory; null for none. */
   private final WasiHost owner;
@@ -80,9 +81,9 @@ public final class FlatMemory implements Memory {
   /**
    * A memory of {@code limits.initialPages()} pages whose bytes are {@code prepared}: the module's
    * initial image (zeros and its active data segments) up to that size and zeros beyond, as
-   * {@code dev.skiff.wasi.InstanceTemplate} hands them out. Chicory's {@link #zero} and {@link #initialize} of the new
-   * instance then leave the bytes as they are. Owned by {@code owner}, the world the instance runs in;
-   * {@code origin} is what handed the bytes out.
+   * {@code dev.skiff.wasi.InstanceTemplate} hands them out. Chicory's {@link #zero} and
+   * {@link #initialize} of the new instance then leave the bytes as they are. Owned by {@code owner},
+   * the world the instance runs in; {@code origin} is what handed the bytes out.
    */
   public FlatMemory(MemoryLimits limits, byte[] prepared, WasiHost owner, Object origin) {
     this.limits = limits;
@@ -113,7 +114,7 @@ public final class FlatMemory implements Memory {
    */
   public byte[] detach() {
     byte[] b = bytes;
-    bytes = new byte[0];
+    bytes = EMPTY;
     size = 0;
     view = null;
     return b;

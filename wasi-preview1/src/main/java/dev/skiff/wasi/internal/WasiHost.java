@@ -337,7 +337,8 @@ public final class WasiHost implements AutoCloseable {
     Map<String, HostFunction> f = new java.util.LinkedHashMap<>();
     for (Entry e : TABLE) {
       f.put(e.name, e.name.equals("proc_exit") ? procExit(e)
-          : new HostFunction(MODULE, e.name, e.type, (inst, args) -> dispatch(ownerOf(inst), inst, e.name, e.impl, args)));
+          : new HostFunction(MODULE, e.name, e.type,
+              (inst, args) -> dispatch(ownerOf(inst), inst, e.name, e.impl, args)));
     }
     return f;
   }
@@ -402,7 +403,8 @@ public final class WasiHost implements AutoCloseable {
     f.add(entry("fd_tell", "ii", (h, a) -> h.fdTell(i(a[0]), i(a[1]))));
     f.add(entry("fd_write", "iiii", (h, a) -> h.fdWrite(i(a[0]), i(a[1]), i(a[2]), i(a[3]))));
     f.add(entry("path_create_directory", "iii", (h, a) -> h.pathCreateDirectory(i(a[0]), i(a[1]), i(a[2]))));
-    f.add(entry("path_filestat_get", "iiiii", (h, a) -> h.pathFilestatGet(i(a[0]), i(a[1]), i(a[2]), i(a[3]), i(a[4]))));
+    f.add(entry("path_filestat_get", "iiiii",
+        (h, a) -> h.pathFilestatGet(i(a[0]), i(a[1]), i(a[2]), i(a[3]), i(a[4]))));
     f.add(entry("path_filestat_set_times", "iiiiIIi",
         (h, a) -> h.pathFilestatSetTimes(i(a[0]), i(a[1]), i(a[2]), i(a[3]), a[4], a[5], i(a[6]))));
     f.add(entry("path_link", "iiiiiii",
