@@ -35,6 +35,7 @@ import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -334,7 +335,7 @@ public final class WasiHost implements AutoCloseable {
    * any number of instances and worlds. Keyed by name.
    */
   public static Map<String, HostFunction> sharedFunctions() {
-    Map<String, HostFunction> f = new java.util.LinkedHashMap<>();
+    Map<String, HostFunction> f = new LinkedHashMap<>();
     for (Entry e : TABLE) {
       f.put(e.name, e.name.equals("proc_exit") ? procExit(e)
           : new HostFunction(MODULE, e.name, e.type,
