@@ -12,6 +12,7 @@ import dev.skiff.internal.Linker;
 import dev.skiff.internal.LoadedModule;
 import dev.skiff.internal.Versions;
 import dev.skiff.internal.WasiTrace;
+import dev.skiff.wasi.InstanceTemplate;
 import dev.skiff.wasi.Output;
 import dev.skiff.wasi.Preopen;
 import dev.skiff.wasi.Stdin;
@@ -53,6 +54,21 @@ final class RunSpec {
   private final WasiCallListener wasiListener;
   private volatile boolean linked;
   private volatile boolean lastInstanceCompiled;
+  /** What instances made by {@link #newTaskInstance} share; made for the first, remade if the plan's module changes. */
+  private volatile Shared shared;
+
+  /** The template and import values of one module (template null: the module fits none). */
+  private static final class Shared {
+    final WasmModule module;
+    final InstanceTemplate template;
+    final ImportValues imports;
+
+    Shared(WasmModule module, InstanceTemplate template, ImportValues imports) {
+      this.module = module;
+      this.template = template;
+      this.imports = imports;
+    }
+  }
 
   RunSpec(WasmArtifact artifact, LoadedModule loaded, GuestThreads threads, Engine engine, Limits limits,
       List<String> argv, Map<String, String> environment, Stdin stdin, Output stdout, Output stderr,
@@ -100,12 +116,9 @@ final class RunSpec {
     if (!wasi) {
       return null;
     }
-    Map<String, String> env = environment;
-    if (!extraEnv.isEmpty()) {
-      env = new LinkedHashMap<>(environment);
-      env.putAll(extraEnv);
-    }
-    WasiOptions.Builder options = WasiOptions.builder().args(argv).env(env).stdin(in).stdout(out).stderr(err);
+    // extraEnv after the configured environment: its names win, in the configured order
+    WasiOptions.Builder options = WasiOptions.builder().args(argv).env(environment).env(extraEnv)
+        .stdin(in).stdout(out).stderr(err);
     for (Preopen p : preopens) {
       options.preopen(p.guestPath(), p.hostPath(), p.access());
     }
@@ -151,6 +164,69 @@ final class RunSpec {
     } catch (RuntimeException | StackOverflowError e) {
       throw Guest.translate(e, "instantiation of " + artifact.source(), loaded.module());
     }
+  }
+
+  /**
+   * A new instance for one short task (a request), not started, linked to {@code wasi} (may be null):
+   * its host functions and import linking are the handler's, made once, and its memory starts as a
+   * recycled copy of the module's initial image ({@link InstanceTemplate}) when the module fits one,
+   * else as {@link #newInstance}. Give it to {@link #finished} when it is done.
+   */
+  Instance newTaskInstance(WasiPreview1 wasi) {
+    LoadedModule.Plan plan = loaded.plan(engine);
+    Shared s = shared(plan.module());
+    if (s.template == null) {
+      return newInstance(wasi);
+    }
+    InstanceTemplate template = s.template;
+    Instance.Builder builder = Instance.builder(plan.module())
+        .withImportValues(s.imports)
+        .withMemoryFactory(l -> template.memory(wasi))
+        .withMemoryLimits(memoryLimits.orElseThrow())
+        .withStart(false)
+        .withMachineFactory(plan.factory() != null ? plan.factory() : FrameRecordingInterpreter::new);
+    lastInstanceCompiled = plan.factory() != null;
+    try {
+      return builder.build();
+    } catch (RuntimeException | StackOverflowError e) {
+      throw Guest.translate(e, "instantiation of " + artifact.source(), loaded.module());
+    }
+  }
+
+  /**
+   * Takes back an instance of {@link #newTaskInstance} that will not be called again: its memory is
+   * wiped back to the initial image at once and kept for a later instance.
+   */
+  void finished(Instance instance) {
+    Shared s = shared;
+    if (s != null && s.template != null && instance != null) {
+      s.template.recycle(instance.memory());
+    }
+  }
+
+  private Shared shared(WasmModule module) {
+    Shared s = shared;
+    if (s != null && s.module == module) {
+      return s;
+    }
+    InstanceTemplate template = wasiListener != null || memoryLimits.isEmpty() ? null
+        : InstanceTemplate.of(module, memoryLimits.get()).orElse(null);
+    ImportValues imports = null;
+    if (template != null) {
+      List<ImportFunction> functions = new ArrayList<>(hostFunctions);
+      if (wasi) {
+        for (ImportFunction f : template.hostFunctions()) {
+          if (!hostFunctionNames.contains(f.module() + "\u0000" + f.name())) {
+            functions.add(f); // the caller's functions win over WASI's for the same name
+          }
+        }
+      }
+      Linker.checkImports(module, functions);
+      imports = ImportValues.builder().withFunctions(functions).build();
+    }
+    s = new Shared(module, template, imports);
+    shared = s;
+    return s;
   }
 
   /**

@@ -39,9 +39,11 @@ import java.util.function.Consumer;
  * }</pre>
  *
  * <p>Everything that can be shared between requests is made once, in {@link Builder#build()}: the
- * parsed module and compiled code (shared by the artifact), argv, environment, preopens, memory limits
- * and import linking. Each request then gets its own instance (fresh memory, globals and tables: nothing
- * of one request is visible to the next), its own WASI world and its own limits. A request never throws
+ * parsed module and compiled code (shared by the artifact), argv, environment, preopens, memory limits,
+ * the WASI host functions and import linking, and the module's initial memory image. Each request then
+ * gets its own instance (its own globals and tables, and a memory that starts as the initial image: a
+ * recycled array that was overwritten with the image as soon as the request before had finished, so
+ * nothing of one request is visible to the next), its own WASI world and its own limits. A request never throws
  * for the guest's faults: a request body over the limit gives 413, a body that does not arrive in time
  * 408, a trap or a memory cap hit 500, a malformed header block or one with a control character in a
  * value, or output over the cap, 502, a guest that runs out of time 504; each with a short reason in the
@@ -136,10 +138,11 @@ public final class WasmHandler {
           request.remoteAddress());
       int exitCode = 0;
       WasiPreview1 wasi = null;
+      Instance instance = null;
       try {
         wasi = spec.createWasi(env, Stdin.stream(new ByteArrayInputStream(body, 0, bodyLength)),
             Output.stream(out), Output.stream(err));
-        Instance instance = spec.newInstance(wasi);
+        instance = spec.newTaskInstance(wasi);
         try {
           instance.export("_start").apply();
         } catch (RuntimeException | StackOverflowError e) {
@@ -162,6 +165,7 @@ public final class WasmHandler {
         }
         return fail(request, start, 500, "handler failed", err, e.toString());
       } finally {
+        spec.finished(instance); // the guest has returned: its memory is wiped before anyone reuses it
         if (wasi != null) {
           wasi.close();
         }
@@ -337,7 +341,7 @@ public final class WasmHandler {
       }
       WasiPreview1 wasi = spec.createWasi(Map.of(), Stdin.none(), Output.discard(), Output.discard());
       try {
-        spec.newInstance(wasi);
+        spec.finished(spec.newTaskInstance(wasi));
       } finally {
         if (wasi != null) {
           wasi.close();

@@ -65,6 +65,6 @@ class BenchmarkSmokeTest {
           "fdRead4MiB/skiff", "fdRead4MiB/chicory", "fdRead4MiB/java",
           "copy4MiB/skiff", "copy4MiB/chicory", "copy4MiB/java",
           "pullByDigest/skiff-never", "pullByDigest/skiff-if-not-present", "pullByDigest/read-file",
-          "roundTrip", "openClose", "filestat", "echoRequest"), ran);
+          "roundTrip", "openClose", "filestat", "echoRequest", "echoRequestHugeMethodsCompiled"), ran);
   }
 }

@@ -45,18 +45,24 @@ public final class WasiOptions {
   private final WasiClock realtimeClock;
   private final WasiClock monotonicClock;
   private final Random random;
+
+  /** The default random source, made at first use (seeding a SecureRandom per world cost each one). */
+  private static final class DefaultRandom {
+    static final SecureRandom INSTANCE = new SecureRandom();
+  }
   private final int maxOpenFiles;
 
   private WasiOptions(Builder b) {
     this.args = List.copyOf(b.args);
     this.inheritEnv = b.inheritEnv;
     this.explicitEnv = Collections.unmodifiableMap(new LinkedHashMap<>(b.env));
-    Map<String, String> merged = new LinkedHashMap<>();
     if (b.inheritEnv) {
-      merged.putAll(System.getenv());
+      Map<String, String> merged = new LinkedHashMap<>(System.getenv());
+      merged.putAll(b.env);
+      this.env = Collections.unmodifiableMap(merged);
+    } else {
+      this.env = explicitEnv; // one copy: a world per request makes many of these
     }
-    merged.putAll(b.env);
-    this.env = Collections.unmodifiableMap(merged);
     this.stdin = b.stdin;
     this.stdout = b.stdout;
     this.stderr = b.stderr;
@@ -475,7 +481,8 @@ public final class WasiOptions {
     }
 
     /**
-     * Sets the source of {@code random_get} (default: a new {@link SecureRandom}). Pass a seeded
+     * Sets the source of {@code random_get} (default: a {@link SecureRandom}, one for every world,
+     * as SecureRandom is thread-safe and seeds itself). Pass a seeded
      * {@link Random} for deterministic tests only.
      *
      * @param random the source
@@ -513,7 +520,7 @@ public final class WasiOptions {
             + preopens.size() + " preopens + " + (tcpListeners.size() + tcpListen.size()) + " listeners");
       }
       if (random == null) {
-        random = new SecureRandom();
+        random = DefaultRandom.INSTANCE;
       }
       return new WasiOptions(this);
     }

@@ -58,6 +58,11 @@ public final class WasiPreview1 implements AutoCloseable {
     this.host = host;
   }
 
+  /** The world's state, for {@link InstanceTemplate}'s memories. */
+  WasiHost host() {
+    return host;
+  }
+
   /**
    * Creates the linear memory of an instance that uses this WASI, for
    * {@code Instance.Builder.withMemoryFactory(WasiPreview1::memory)}. With it, {@code fd_read},

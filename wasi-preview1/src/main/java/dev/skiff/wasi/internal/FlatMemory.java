@@ -47,7 +47,14 @@ public final class FlatMemory implements Memory {
   private int size;
   /** The buffer {@link #window} reuses, over the current {@link #bytes}. */
   private ByteBuffer view;
+  private static final byte[] EMPTY = new byte[0];
   private DataSegment[] segments = new DataSegment[0];
+  /** The world whose shared host functions serve the instance of this memory; null for none. */
+  private final WasiHost owner;
+  /** Made from a module's initial image: Chicory's zeroing and data-segment writes are already done. */
+  private boolean prepared;
+  /** What handed out the prepared bytes, and takes them back; null for a plain memory. */
+  private final Object origin;
 
   /**
    * Creates a memory of {@code limits.initialPages()} zeroed pages.
@@ -67,6 +74,50 @@ public final class FlatMemory implements Memory {
     this.maximumPages = Math.min(limits.maximumPages(), RUNTIME_MAX_PAGES);
     this.size = limits.initialPages() * PAGE_SIZE;
     this.bytes = new byte[size];
+    this.owner = null;
+    this.origin = null;
+  }
+
+  /**
+   * A memory of {@code limits.initialPages()} pages whose bytes are {@code prepared}: the module's
+   * initial image (zeros and its active data segments) up to that size and zeros beyond, as
+   * {@code dev.skiff.wasi.InstanceTemplate} hands them out. Chicory's {@link #zero} and
+   * {@link #initialize} of the new instance then leave the bytes as they are. Owned by {@code owner},
+   * the world the instance runs in; {@code origin} is what handed the bytes out.
+   */
+  public FlatMemory(MemoryLimits limits, byte[] prepared, WasiHost owner, Object origin) {
+    this.limits = limits;
+    this.maximumPages = Math.min(limits.maximumPages(), RUNTIME_MAX_PAGES);
+    this.size = limits.initialPages() * PAGE_SIZE;
+    if (prepared.length < size || limits.shared()) {
+      throw new IllegalArgumentException("a prepared memory holds at least its initial pages and is not shared");
+    }
+    this.bytes = prepared;
+    this.owner = owner;
+    this.origin = origin;
+    this.prepared = true;
+  }
+
+  /** What handed out this memory's prepared bytes, or null. */
+  public Object origin() {
+    return origin;
+  }
+
+  /** The world that owns this memory, or null. */
+  public WasiHost owner() {
+    return owner;
+  }
+
+  /**
+   * Takes the bytes away from this memory, which is empty from now on (any access traps), and returns
+   * them (zero beyond the size in use, as always): the caller will wipe and reuse them.
+   */
+  public byte[] detach() {
+    byte[] b = bytes;
+    bytes = EMPTY;
+    size = 0;
+    view = null;
+    return b;
   }
 
   /**
@@ -178,6 +229,10 @@ public final class FlatMemory implements Memory {
       return;
     }
     this.segments = dataSegments; // shared: the instance's data.drop empties its entries
+    if (prepared) {
+      prepared = false; // the image holds the active segments, written and bounds-checked once
+      return;
+    }
     for (DataSegment s : dataSegments) {
       if (s instanceof ActiveDataSegment) {
         ActiveDataSegment active = (ActiveDataSegment) s;
@@ -324,6 +379,9 @@ public final class FlatMemory implements Memory {
 
   @Override
   public void zero() {
+    if (prepared) {
+      return; // Chicory zeroes before it initializes: the image is both done
+    }
     Arrays.fill(bytes, 0, size, (byte) 0);
   }
 

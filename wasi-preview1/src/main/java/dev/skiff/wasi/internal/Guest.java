@@ -59,6 +59,11 @@ final class Guest {
     return (int) memory.readU16(addr);
   }
 
+  /** Whether guest memory is a {@link FlatMemory}: then {@link #incoming} and {@link #outgoing} need no scratch. */
+  boolean flat() {
+    return flat != null;
+  }
+
   int u8(int addr) {
     check(addr, 1);
     return memory.read(addr) & 0xFF;
@@ -66,11 +71,11 @@ final class Guest {
 
   /**
    * The first piece of the guest bytes {@code [addr, addr + len)} for the host to take: a window on
-   * guest memory, or else a copy in {@code scratch}. It holds at most {@code scratch.capacity()}
-   * bytes. The caller has checked the range.
+   * guest memory, or else a copy in {@code scratch} (which may be null when {@link #flat}). It holds
+   * at most {@link WasiHost#BUFFER_SIZE} bytes. The caller has checked the range.
    */
   ByteBuffer outgoing(int addr, long len, ByteBuffer scratch) {
-    int n = (int) Math.min(len, scratch.capacity());
+    int n = (int) Math.min(len, WasiHost.BUFFER_SIZE);
     if (flat != null) {
       return flat.window(addr, n);
     }
@@ -80,11 +85,11 @@ final class Guest {
 
   /**
    * Where the host puts the first piece of bytes bound for guest memory at {@code addr}: a window
-   * on guest memory, or else {@code scratch}; then {@link #landed} completes the move. The caller
-   * has checked the range.
+   * on guest memory, or else {@code scratch} (null allowed when {@link #flat}); then {@link #landed}
+   * completes the move. At most {@link WasiHost#BUFFER_SIZE} bytes. The caller has checked the range.
    */
   ByteBuffer incoming(int addr, long len, ByteBuffer scratch) {
-    int n = (int) Math.min(len, scratch.capacity());
+    int n = (int) Math.min(len, WasiHost.BUFFER_SIZE);
     return flat != null ? flat.window(addr, n) : scratch.clear().limit(n);
   }
 

@@ -35,6 +35,7 @@ import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -72,8 +73,22 @@ public final class WasiHost implements AutoCloseable {
   private static final int FST_MTIM_NOW = 8;
 
   final Guest guest = new Guest();
-  private final byte[] buffer = new byte[BUFFER_SIZE];
-  private final ByteBuffer byteBuffer = ByteBuffer.wrap(buffer);
+  /** Made at first use: a guest whose memory is a FlatMemory moves its bytes through windows instead. */
+  private byte[] buffer;
+  private ByteBuffer byteBuffer;
+
+  private byte[] buffer() {
+    scratch();
+    return buffer;
+  }
+
+  private ByteBuffer scratch() {
+    if (byteBuffer == null) {
+      buffer = new byte[BUFFER_SIZE];
+      byteBuffer = ByteBuffer.wrap(buffer);
+    }
+    return byteBuffer;
+  }
   private final ByteBuffer small = ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN);
   private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
       .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
@@ -240,35 +255,110 @@ public final class WasiHost implements AutoCloseable {
     int call(long[] a) throws IOException;
   }
 
-  HostFunction fn(String name, String params, Impl impl) {
+  /** A function of the table: it is given the world it serves, so one object serves every world. */
+  @FunctionalInterface
+  interface HostImpl {
+    int call(WasiHost h, long[] a) throws IOException;
+  }
+
+  /** One function of {@code wasi_snapshot_preview1}: name, type and implementation, made once. */
+  private static final class Entry {
+    final String name;
+    final FunctionType type;
+    final HostImpl impl;
+
+    Entry(String name, FunctionType type, HostImpl impl) {
+      this.name = name;
+      this.type = type;
+      this.impl = impl;
+    }
+  }
+
+  private static final List<Entry> TABLE = table();
+
+  private static Entry entry(String name, String params, HostImpl impl) {
+    return new Entry(name, type(params), impl);
+  }
+
+  private static FunctionType type(String params) {
     List<ValType> ps = new ArrayList<>();
     for (char c : params.toCharArray()) {
       ps.add(c == 'I' ? ValType.I64 : ValType.I32);
     }
-    return new HostFunction(MODULE, name, FunctionType.of(ps, List.of(ValType.I32)),
-        (Instance inst, long... args) -> {
-          if (closed) {
-            return RESULTS[Errno.EBADF];
-          }
-          guest.bind(memoryOf(inst));
-          try {
-            return RESULTS[impl.call(args)];
-          } catch (Errno.WasiErrnoException e) {
-            return RESULTS[e.errno()];
-          } catch (IOException e) {
-            return RESULTS[Sandbox.errno(e)];
-          } catch (WasiExitException e) {
-            throw e;
-          } catch (UnsupportedOperationException e) {
-            return RESULTS[Errno.ENOTSUP];
-          } catch (SecurityException e) {
-            return RESULTS[Errno.EACCES];
-          } catch (RuntimeException e) {
-            // Guest input must never throw into the host; whatever slipped past our checks is EIO.
-            LOG.log(System.Logger.Level.DEBUG, () -> "WASI " + name + " failed unexpectedly", e);
-            return RESULTS[Errno.EIO];
-          }
-        });
+    return FunctionType.of(ps, List.of(ValType.I32));
+  }
+
+  /** A function bound to this world (WasmEdge's socket flavours are made this way, per world). */
+  HostFunction fn(String name, String params, Impl impl) {
+    return new HostFunction(MODULE, name, type(params), (Instance inst, long... args) ->
+        dispatch(this, inst, name, (h, a) -> impl.call(a), args));
+  }
+
+  private static long[] dispatch(WasiHost h, Instance inst, String name, HostImpl impl, long[] args) {
+    if (h.closed) {
+      return RESULTS[Errno.EBADF];
+    }
+    h.guest.bind(memoryOf(inst));
+    try {
+      return RESULTS[impl.call(h, args)];
+    } catch (Errno.WasiErrnoException e) {
+      return RESULTS[e.errno()];
+    } catch (IOException e) {
+      return RESULTS[Sandbox.errno(e)];
+    } catch (WasiExitException e) {
+      throw e;
+    } catch (UnsupportedOperationException e) {
+      return RESULTS[Errno.ENOTSUP];
+    } catch (SecurityException e) {
+      return RESULTS[Errno.EACCES];
+    } catch (RuntimeException e) {
+      // Guest input must never throw into the host; whatever slipped past our checks is EIO.
+      LOG.log(System.Logger.Level.DEBUG, () -> "WASI " + name + " failed unexpectedly", e);
+      return RESULTS[Errno.EIO];
+    }
+  }
+
+  /** Returns all 46 functions of {@code wasi_snapshot_preview1}, bound to this world. */
+  public HostFunction[] functions() {
+    HostFunction[] f = new HostFunction[TABLE.size()];
+    for (int k = 0; k < f.length; k++) {
+      Entry e = TABLE.get(k);
+      f[k] = e.name.equals("proc_exit") ? procExit(e)
+          : new HostFunction(MODULE, e.name, e.type, (inst, args) -> dispatch(this, inst, e.name, e.impl, args));
+    }
+    return f;
+  }
+
+  /**
+   * Returns the 46 functions of {@code wasi_snapshot_preview1} bound to no world: each call serves the
+   * world that owns the calling instance's memory (a {@link FlatMemory} made for it), so one set serves
+   * any number of instances and worlds. Keyed by name.
+   */
+  public static Map<String, HostFunction> sharedFunctions() {
+    Map<String, HostFunction> f = new LinkedHashMap<>();
+    for (Entry e : TABLE) {
+      f.put(e.name, e.name.equals("proc_exit") ? procExit(e)
+          : new HostFunction(MODULE, e.name, e.type,
+              (inst, args) -> dispatch(ownerOf(inst), inst, e.name, e.impl, args)));
+    }
+    return f;
+  }
+
+  /** proc_exit needs no world and returns nothing: it throws, closed world or not. */
+  private static HostFunction procExit(Entry e) {
+    return new HostFunction(MODULE, e.name, e.type, (inst, args) -> {
+      throw new WasiExitException((int) args[0]);
+    });
+  }
+
+  private static WasiHost ownerOf(Instance inst) {
+    Memory m = memoryOf(inst);
+    WasiHost owner = m instanceof FlatMemory ? ((FlatMemory) m).owner() : null;
+    if (owner == null) {
+      // the embedder linked shared functions to an instance whose memory no world made: a host bug
+      throw new IllegalStateException("no WASI world owns this instance's memory");
+    }
+    return owner;
   }
 
   private static Memory memoryOf(Instance inst) {
@@ -283,68 +373,66 @@ public final class WasiHost implements AutoCloseable {
     return (int) v;
   }
 
-  /** Returns all 46 functions of {@code wasi_snapshot_preview1}. */
-  public HostFunction[] functions() {
-    List<HostFunction> f = new ArrayList<>(46);
-    f.add(fn("args_get", "ii", a -> strings(i(a[0]), i(a[1]), argBlob, argOffsets)));
-    f.add(fn("args_sizes_get", "ii", a -> sizes(i(a[0]), i(a[1]), argBlob, argOffsets)));
-    f.add(fn("environ_get", "ii", a -> strings(i(a[0]), i(a[1]), envBlob, envOffsets)));
-    f.add(fn("environ_sizes_get", "ii", a -> sizes(i(a[0]), i(a[1]), envBlob, envOffsets)));
-    f.add(fn("clock_res_get", "ii", a -> clockResGet(i(a[0]), i(a[1]))));
-    f.add(fn("clock_time_get", "iIi", a -> clockTimeGet(i(a[0]), i(a[2]))));
-    f.add(fn("fd_advise", "iIIi", a -> fdAdvise(i(a[0]), a[1], a[2], i(a[3]))));
-    f.add(fn("fd_allocate", "iII", a -> fdAllocate(i(a[0]), a[1], a[2])));
-    f.add(fn("fd_close", "i", a -> fdClose(i(a[0]))));
-    f.add(fn("fd_datasync", "i", a -> fdSync(i(a[0]), false)));
-    f.add(fn("fd_fdstat_get", "ii", a -> fdFdstatGet(i(a[0]), i(a[1]))));
-    f.add(fn("fd_fdstat_set_flags", "ii", a -> fdFdstatSetFlags(i(a[0]), i(a[1]))));
-    f.add(fn("fd_fdstat_set_rights", "iII", a -> fdFdstatSetRights(i(a[0]), a[1], a[2])));
-    f.add(fn("fd_filestat_get", "ii", a -> fdFilestatGet(i(a[0]), i(a[1]))));
-    f.add(fn("fd_filestat_set_size", "iI", a -> fdFilestatSetSize(i(a[0]), a[1])));
-    f.add(fn("fd_filestat_set_times", "iIIi", a -> fdFilestatSetTimes(i(a[0]), a[1], a[2], i(a[3]))));
-    f.add(fn("fd_pread", "iiiIi", a -> fdPread(i(a[0]), i(a[1]), i(a[2]), a[3], i(a[4]))));
-    f.add(fn("fd_prestat_get", "ii", a -> fdPrestatGet(i(a[0]), i(a[1]))));
-    f.add(fn("fd_prestat_dir_name", "iii", a -> fdPrestatDirName(i(a[0]), i(a[1]), i(a[2]))));
-    f.add(fn("fd_pwrite", "iiiIi", a -> fdPwrite(i(a[0]), i(a[1]), i(a[2]), a[3], i(a[4]))));
-    f.add(fn("fd_read", "iiii", a -> fdRead(i(a[0]), i(a[1]), i(a[2]), i(a[3]))));
-    f.add(fn("fd_readdir", "iiiIi", a -> fdReaddir(i(a[0]), i(a[1]), i(a[2]), a[3], i(a[4]))));
-    f.add(fn("fd_renumber", "ii", a -> fdRenumber(i(a[0]), i(a[1]))));
-    f.add(fn("fd_seek", "iIii", a -> fdSeek(i(a[0]), a[1], i(a[2]), i(a[3]))));
-    f.add(fn("fd_sync", "i", a -> fdSync(i(a[0]), true)));
-    f.add(fn("fd_tell", "ii", a -> fdTell(i(a[0]), i(a[1]))));
-    f.add(fn("fd_write", "iiii", a -> fdWrite(i(a[0]), i(a[1]), i(a[2]), i(a[3]))));
-    f.add(fn("path_create_directory", "iii", a -> pathCreateDirectory(i(a[0]), i(a[1]), i(a[2]))));
-    f.add(fn("path_filestat_get", "iiiii", a -> pathFilestatGet(i(a[0]), i(a[1]), i(a[2]), i(a[3]), i(a[4]))));
-    f.add(fn("path_filestat_set_times", "iiiiIIi",
-        a -> pathFilestatSetTimes(i(a[0]), i(a[1]), i(a[2]), i(a[3]), a[4], a[5], i(a[6]))));
-    f.add(fn("path_link", "iiiiiii",
-        a -> pathLink(i(a[0]), i(a[1]), i(a[2]), i(a[3]), i(a[4]), i(a[5]), i(a[6]))));
-    f.add(fn("path_open", "iiiiiIIii",
-        a -> pathOpen(i(a[0]), i(a[1]), i(a[2]), i(a[3]), i(a[4]), a[5], a[6], i(a[7]), i(a[8]))));
-    f.add(fn("path_readlink", "iiiiii",
-        a -> pathReadlink(i(a[0]), i(a[1]), i(a[2]), i(a[3]), i(a[4]), i(a[5]))));
-    f.add(fn("path_remove_directory", "iii", a -> pathRemoveDirectory(i(a[0]), i(a[1]), i(a[2]))));
-    f.add(fn("path_rename", "iiiiii",
-        a -> pathRename(i(a[0]), i(a[1]), i(a[2]), i(a[3]), i(a[4]), i(a[5]))));
-    f.add(fn("path_symlink", "iiiii", a -> pathSymlink(i(a[0]), i(a[1]), i(a[2]), i(a[3]), i(a[4]))));
-    f.add(fn("path_unlink_file", "iii", a -> pathUnlinkFile(i(a[0]), i(a[1]), i(a[2]))));
-    f.add(fn("poll_oneoff", "iiii", a -> pollOneoff(i(a[0]), i(a[1]), i(a[2]), i(a[3]))));
-    f.add(new HostFunction(MODULE, "proc_exit", FunctionType.of(List.of(ValType.I32), List.of()),
-        (inst, args) -> {
-          throw new WasiExitException((int) args[0]);
-        }));
+  /** The 46 functions of {@code wasi_snapshot_preview1}, made once: each takes the world it serves. */
+  private static List<Entry> table() {
+    List<Entry> f = new ArrayList<>(46);
+    f.add(entry("args_get", "ii", (h, a) -> h.strings(i(a[0]), i(a[1]), h.argBlob, h.argOffsets)));
+    f.add(entry("args_sizes_get", "ii", (h, a) -> h.sizes(i(a[0]), i(a[1]), h.argBlob, h.argOffsets)));
+    f.add(entry("environ_get", "ii", (h, a) -> h.strings(i(a[0]), i(a[1]), h.envBlob, h.envOffsets)));
+    f.add(entry("environ_sizes_get", "ii", (h, a) -> h.sizes(i(a[0]), i(a[1]), h.envBlob, h.envOffsets)));
+    f.add(entry("clock_res_get", "ii", (h, a) -> h.clockResGet(i(a[0]), i(a[1]))));
+    f.add(entry("clock_time_get", "iIi", (h, a) -> h.clockTimeGet(i(a[0]), i(a[2]))));
+    f.add(entry("fd_advise", "iIIi", (h, a) -> h.fdAdvise(i(a[0]), a[1], a[2], i(a[3]))));
+    f.add(entry("fd_allocate", "iII", (h, a) -> h.fdAllocate(i(a[0]), a[1], a[2])));
+    f.add(entry("fd_close", "i", (h, a) -> h.fdClose(i(a[0]))));
+    f.add(entry("fd_datasync", "i", (h, a) -> h.fdSync(i(a[0]), false)));
+    f.add(entry("fd_fdstat_get", "ii", (h, a) -> h.fdFdstatGet(i(a[0]), i(a[1]))));
+    f.add(entry("fd_fdstat_set_flags", "ii", (h, a) -> h.fdFdstatSetFlags(i(a[0]), i(a[1]))));
+    f.add(entry("fd_fdstat_set_rights", "iII", (h, a) -> h.fdFdstatSetRights(i(a[0]), a[1], a[2])));
+    f.add(entry("fd_filestat_get", "ii", (h, a) -> h.fdFilestatGet(i(a[0]), i(a[1]))));
+    f.add(entry("fd_filestat_set_size", "iI", (h, a) -> h.fdFilestatSetSize(i(a[0]), a[1])));
+    f.add(entry("fd_filestat_set_times", "iIIi", (h, a) -> h.fdFilestatSetTimes(i(a[0]), a[1], a[2], i(a[3]))));
+    f.add(entry("fd_pread", "iiiIi", (h, a) -> h.fdPread(i(a[0]), i(a[1]), i(a[2]), a[3], i(a[4]))));
+    f.add(entry("fd_prestat_get", "ii", (h, a) -> h.fdPrestatGet(i(a[0]), i(a[1]))));
+    f.add(entry("fd_prestat_dir_name", "iii", (h, a) -> h.fdPrestatDirName(i(a[0]), i(a[1]), i(a[2]))));
+    f.add(entry("fd_pwrite", "iiiIi", (h, a) -> h.fdPwrite(i(a[0]), i(a[1]), i(a[2]), a[3], i(a[4]))));
+    f.add(entry("fd_read", "iiii", (h, a) -> h.fdRead(i(a[0]), i(a[1]), i(a[2]), i(a[3]))));
+    f.add(entry("fd_readdir", "iiiIi", (h, a) -> h.fdReaddir(i(a[0]), i(a[1]), i(a[2]), a[3], i(a[4]))));
+    f.add(entry("fd_renumber", "ii", (h, a) -> h.fdRenumber(i(a[0]), i(a[1]))));
+    f.add(entry("fd_seek", "iIii", (h, a) -> h.fdSeek(i(a[0]), a[1], i(a[2]), i(a[3]))));
+    f.add(entry("fd_sync", "i", (h, a) -> h.fdSync(i(a[0]), true)));
+    f.add(entry("fd_tell", "ii", (h, a) -> h.fdTell(i(a[0]), i(a[1]))));
+    f.add(entry("fd_write", "iiii", (h, a) -> h.fdWrite(i(a[0]), i(a[1]), i(a[2]), i(a[3]))));
+    f.add(entry("path_create_directory", "iii", (h, a) -> h.pathCreateDirectory(i(a[0]), i(a[1]), i(a[2]))));
+    f.add(entry("path_filestat_get", "iiiii",
+        (h, a) -> h.pathFilestatGet(i(a[0]), i(a[1]), i(a[2]), i(a[3]), i(a[4]))));
+    f.add(entry("path_filestat_set_times", "iiiiIIi",
+        (h, a) -> h.pathFilestatSetTimes(i(a[0]), i(a[1]), i(a[2]), i(a[3]), a[4], a[5], i(a[6]))));
+    f.add(entry("path_link", "iiiiiii",
+        (h, a) -> h.pathLink(i(a[0]), i(a[1]), i(a[2]), i(a[3]), i(a[4]), i(a[5]), i(a[6]))));
+    f.add(entry("path_open", "iiiiiIIii",
+        (h, a) -> h.pathOpen(i(a[0]), i(a[1]), i(a[2]), i(a[3]), i(a[4]), a[5], a[6], i(a[7]), i(a[8]))));
+    f.add(entry("path_readlink", "iiiiii",
+        (h, a) -> h.pathReadlink(i(a[0]), i(a[1]), i(a[2]), i(a[3]), i(a[4]), i(a[5]))));
+    f.add(entry("path_remove_directory", "iii", (h, a) -> h.pathRemoveDirectory(i(a[0]), i(a[1]), i(a[2]))));
+    f.add(entry("path_rename", "iiiiii",
+        (h, a) -> h.pathRename(i(a[0]), i(a[1]), i(a[2]), i(a[3]), i(a[4]), i(a[5]))));
+    f.add(entry("path_symlink", "iiiii", (h, a) -> h.pathSymlink(i(a[0]), i(a[1]), i(a[2]), i(a[3]), i(a[4]))));
+    f.add(entry("path_unlink_file", "iii", (h, a) -> h.pathUnlinkFile(i(a[0]), i(a[1]), i(a[2]))));
+    f.add(entry("poll_oneoff", "iiii", (h, a) -> h.pollOneoff(i(a[0]), i(a[1]), i(a[2]), i(a[3]))));
+    f.add(new Entry("proc_exit", FunctionType.of(List.of(ValType.I32), List.of()), (h, a) -> 0));
     // wasmtime answers ENOTSUP to every signal; there is no process to signal in a JVM either.
-    f.add(fn("proc_raise", "i", a -> Errno.ENOTSUP));
-    f.add(fn("sched_yield", "", a -> {
+    f.add(entry("proc_raise", "i", (h, a) -> Errno.ENOTSUP));
+    f.add(entry("sched_yield", "", (h, a) -> {
       Thread.yield();
       return 0;
     }));
-    f.add(fn("random_get", "ii", a -> randomGet(i(a[0]), i(a[1]))));
-    f.add(fn("sock_accept", "iii", a -> sockAccept(i(a[0]), i(a[1]), i(a[2]))));
-    f.add(fn("sock_recv", "iiiiii", a -> sockRecv(i(a[0]), i(a[1]), i(a[2]), i(a[3]), i(a[4]), i(a[5]))));
-    f.add(fn("sock_send", "iiiii", a -> sockSend(i(a[0]), i(a[1]), i(a[2]), i(a[3]), i(a[4]))));
-    f.add(fn("sock_shutdown", "ii", a -> sockShutdown(i(a[0]), i(a[1]))));
-    return f.toArray(new HostFunction[0]);
+    f.add(entry("random_get", "ii", (h, a) -> h.randomGet(i(a[0]), i(a[1]))));
+    f.add(entry("sock_accept", "iii", (h, a) -> h.sockAccept(i(a[0]), i(a[1]), i(a[2]))));
+    f.add(entry("sock_recv", "iiiiii", (h, a) -> h.sockRecv(i(a[0]), i(a[1]), i(a[2]), i(a[3]), i(a[4]), i(a[5]))));
+    f.add(entry("sock_send", "iiiii", (h, a) -> h.sockSend(i(a[0]), i(a[1]), i(a[2]), i(a[3]), i(a[4]))));
+    f.add(entry("sock_shutdown", "ii", (h, a) -> h.sockShutdown(i(a[0]), i(a[1]))));
+    return List.copyOf(f);
   }
 
   /**
@@ -412,8 +500,8 @@ public final class WasiHost implements AutoCloseable {
     guest.check(ptr, n);
     long done = 0;
     while (done < n) {
-      int chunk = (int) Math.min(n - done, buffer.length);
-      byte[] b = chunk == buffer.length ? buffer : new byte[chunk];
+      int chunk = (int) Math.min(n - done, BUFFER_SIZE);
+      byte[] b = chunk == BUFFER_SIZE ? buffer() : new byte[chunk];
       random.nextBytes(b);
       guest.write(ptr + (int) done, b, 0, chunk);
       done += chunk;
@@ -751,8 +839,9 @@ public final class WasiHost implements AutoCloseable {
         guest.check(buf, len);
         for (long done = 0; done < len; ) {
           int addr = buf + (int) done;
-          ByteBuffer piece = toGuest ? guest.incoming(addr, len - done, byteBuffer)
-              : guest.outgoing(addr, len - done, byteBuffer);
+          ByteBuffer scratch = guest.flat() ? null : scratch();
+          ByteBuffer piece = toGuest ? guest.incoming(addr, len - done, scratch)
+              : guest.outgoing(addr, len - done, scratch);
           int want = piece.remaining();
           int n = move.apply(d, piece, at < 0 ? -1 : at + total, total);
           if (n <= 0) {
@@ -912,7 +1001,8 @@ public final class WasiHost implements AutoCloseable {
       for (int k = 0; k < iovsLen; k++) {
         total += guest.i32(iovs + 8 * k + 4) & 0xFFFFFFFFL;
       }
-      if (total <= buffer.length) {
+      if (total <= BUFFER_SIZE) {
+        byte[] buffer = buffer();
         int at = 0;
         for (int k = 0; k < iovsLen; k++) {
           int buf = guest.i32(iovs + 8 * k);
@@ -921,7 +1011,7 @@ public final class WasiHost implements AutoCloseable {
           guest.read(buf, buffer, at, len);
           at += len;
         }
-        return writeSocketPiece(s, byteBuffer.clear().limit(at), -1, 0);
+        return writeSocketPiece(s, scratch().clear().limit(at), -1, 0);
       }
     }
     return transfer(false, iovs, iovsLen, s, -1, false, WasiHost::writeSocketPiece);
@@ -1076,6 +1166,7 @@ public final class WasiHost implements AutoCloseable {
       throw Errno.fail(Errno.ENAMETOOLONG);
     }
     guest.check(ptr, n);
+    byte[] buffer = buffer();
     guest.read(ptr, buffer, 0, (int) n);
     try {
       CharBuffer cb = utf8.reset().decode(ByteBuffer.wrap(buffer, 0, (int) n));
