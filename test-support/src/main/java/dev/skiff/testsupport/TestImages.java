@@ -35,17 +35,11 @@ public final class TestImages {
    *
    * @param repoAndTag for example {@code "tools/hello:1.0"}
    * @param writer {@code OciLayout::writeWasmArtifact}
-   * @return the manifest digest the registry reports
+   * @return the manifest digest skopeo pushed
    */
   public static String pushCncfArtifact(RegistryExtension registry, String repoAndTag, Path wasm,
       LayoutWriter writer) {
-    Path layout = tempDir("skiff-cncf-");
-    try {
-      writer.write(wasm, layout, "t");
-      return copyToRegistry(registry, "oci:" + layout + ":t", repoAndTag, false);
-    } finally {
-      RegistryExtension.deleteTree(layout);
-    }
+    return pushCncfArtifact(registry.host(), credentials(registry), repoAndTag, wasm, writer);
   }
 
   /**
@@ -56,10 +50,15 @@ public final class TestImages {
    * @return the manifest digest skopeo pushed
    */
   public static String pushCncfArtifact(String registryHost, String repoAndTag, Path wasm, LayoutWriter writer) {
+    return pushCncfArtifact(registryHost, null, repoAndTag, wasm, writer);
+  }
+
+  private static String pushCncfArtifact(String host, String credentials, String repoAndTag, Path wasm,
+      LayoutWriter writer) {
     Path layout = tempDir("skiff-cncf-");
     try {
       writer.write(wasm, layout, "t");
-      return copyToRegistry(registryHost, "oci:" + layout + ":t", repoAndTag, false);
+      return copy(host, credentials, "oci:" + layout + ":t", repoAndTag, false);
     } finally {
       RegistryExtension.deleteTree(layout);
     }
@@ -73,13 +72,7 @@ public final class TestImages {
    */
   public static String pushWasiImage(String registryHost, String repoAndTag, Path wasm,
       String entrypoint, Map<String, byte[]> extraFiles, boolean dockerV2s2) {
-    Path work = tempDir("skiff-image-");
-    try {
-      Path layout = wasiImageLayout(work, wasm, entrypoint, extraFiles);
-      return copyToRegistry(registryHost, "oci:" + layout + ":t", repoAndTag, dockerV2s2);
-    } finally {
-      RegistryExtension.deleteTree(work);
-    }
+    return pushWasiImage(registryHost, null, repoAndTag, wasm, entrypoint, extraFiles, dockerV2s2);
   }
 
   /**
@@ -88,14 +81,20 @@ public final class TestImages {
    * config {@code os=wasi}, {@code architecture=wasm}, {@code Entrypoint=[entrypoint]}.
    *
    * @param dockerV2s2 push as Docker schema2 ({@code skopeo --format v2s2}) instead of OCI
-   * @return the manifest digest the registry reports
+   * @return the manifest digest skopeo pushed
    */
   public static String pushWasiImage(RegistryExtension registry, String repoAndTag, Path wasm,
+      String entrypoint, Map<String, byte[]> extraFiles, boolean dockerV2s2) {
+    return pushWasiImage(registry.host(), credentials(registry), repoAndTag, wasm, entrypoint, extraFiles,
+        dockerV2s2);
+  }
+
+  private static String pushWasiImage(String host, String credentials, String repoAndTag, Path wasm,
       String entrypoint, Map<String, byte[]> extraFiles, boolean dockerV2s2) {
     Path work = tempDir("skiff-image-");
     try {
       Path layout = wasiImageLayout(work, wasm, entrypoint, extraFiles);
-      return copyToRegistry(registry, "oci:" + layout + ":t", repoAndTag, dockerV2s2);
+      return copy(host, credentials, "oci:" + layout + ":t", repoAndTag, dockerV2s2);
     } finally {
       RegistryExtension.deleteTree(work);
     }
@@ -142,22 +141,11 @@ public final class TestImages {
   /**
    * Copies {@code source} (any skopeo transport reference) to {@code repoAndTag} in the registry.
    *
-   * @return the manifest digest the registry reports
+   * @return the manifest digest skopeo pushed ({@code --digestfile})
    */
   public static String copyToRegistry(RegistryExtension registry, String source, String repoAndTag,
       boolean dockerV2s2) {
-    List<String> cmd = new ArrayList<>(List.of("skopeo", "copy", "--quiet",
-        "--insecure-policy", "--dest-tls-verify=false"));
-    registry.username().ifPresent(u ->
-        cmd.addAll(List.of("--dest-creds", u + ":" + registry.password().orElseThrow())));
-    if (dockerV2s2) {
-      cmd.addAll(List.of("--format", "v2s2"));
-    }
-    cmd.add(source);
-    cmd.add("docker://" + registry.host() + "/" + repoAndTag);
-    Tools.run(null, cmd.toArray(String[]::new));
-    int colon = repoAndTag.lastIndexOf(':');
-    return registry.manifestDigest(repoAndTag.substring(0, colon), repoAndTag.substring(colon + 1));
+    return copy(registry.host(), credentials(registry), source, repoAndTag, dockerV2s2);
   }
 
   /**
@@ -168,16 +156,29 @@ public final class TestImages {
    */
   public static String copyToRegistry(String registryHost, String source, String repoAndTag,
       boolean dockerV2s2) {
+    return copy(registryHost, null, source, repoAndTag, dockerV2s2);
+  }
+
+  /** {@code user:password} of a registry with Basic auth, or null. */
+  private static String credentials(RegistryExtension registry) {
+    return registry.username().map(u -> u + ":" + registry.password().orElseThrow()).orElse(null);
+  }
+
+  private static String copy(String host, String credentials, String source, String repoAndTag,
+      boolean dockerV2s2) {
     Path work = tempDir("skiff-copy-");
     try {
       Path digest = work.resolve("digest");
       List<String> cmd = new ArrayList<>(List.of("skopeo", "copy", "--quiet",
           "--insecure-policy", "--dest-tls-verify=false", "--digestfile", digest.toString()));
+      if (credentials != null) {
+        cmd.addAll(List.of("--dest-creds", credentials));
+      }
       if (dockerV2s2) {
         cmd.addAll(List.of("--format", "v2s2"));
       }
       cmd.add(source);
-      cmd.add("docker://" + registryHost + "/" + repoAndTag);
+      cmd.add("docker://" + host + "/" + repoAndTag);
       Tools.run(null, cmd.toArray(String[]::new));
       return Files.readString(digest).strip();
     } catch (IOException e) {
