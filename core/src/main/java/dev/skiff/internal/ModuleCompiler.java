@@ -38,16 +38,21 @@ public final class ModuleCompiler {
 
   private ModuleCompiler() {}
 
-  /** Compiles {@code module}, parsed from {@code bytes}; functions too large for the JVM stay interpreted. */
+  /**
+   * Compiles {@code module}, parsed from {@code bytes}; functions too large for the JVM stay
+   * interpreted. Each memory access gets its own copy of Chicory's access helper
+   * ({@link MemoryAccessInliner}), so that the JIT inlines the accesses of hot loops.
+   */
   public static CompiledCodeCache.Entry compile(WasmModule module, byte[] bytes) {
     CompilerResult result = Compiler.builder(module)
         .withInterpreterFallback(InterpreterFallback.SILENT)
         .withClassCollectorFactory(ByteClassCollector::new)
         .build()
         .compile();
-    Map<String, byte[]> classes = new LinkedHashMap<>();
+    Map<String, byte[]> generated = new LinkedHashMap<>();
     // Chicory names some classes with dots and some with slashes; the class loader wants dots
-    result.collector().classBytes().forEach((name, code) -> classes.put(name.replace('/', '.'), code));
+    result.collector().classBytes().forEach((name, code) -> generated.put(name.replace('/', '.'), code));
+    Map<String, byte[]> classes = MemoryAccessInliner.inline(generated);
     Set<Integer> interpreted = result.interpretedFunctions();
     return new CompiledCodeCache.Entry(classes, result.collector().mainClassName(),
         metaModule(module, bytes, interpreted), interpreted);
