@@ -10,9 +10,6 @@ module dev.skiff.core {
   requires transitive com.dylibso.chicory.runtime;
   requires transitive com.dylibso.chicory.wasm;
   requires com.dylibso.chicory.compiler;
-  // rewrites the classes Chicory's compiler generates (MemoryAccessInliner)
-  requires org.objectweb.asm;
-  requires org.objectweb.asm.tree;
 
   exports dev.skiff;
   // the command's detached background compile reads the compiled-code cache's state directly

@@ -38,21 +38,16 @@ public final class ModuleCompiler {
 
   private ModuleCompiler() {}
 
-  /**
-   * Compiles {@code module}, parsed from {@code bytes}; functions too large for the JVM stay
-   * interpreted. Each memory access gets its own copy of Chicory's access helper
-   * ({@link MemoryAccessInliner}), so that the JIT inlines the accesses of hot loops.
-   */
+  /** Compiles {@code module}, parsed from {@code bytes}; functions too large for the JVM stay interpreted. */
   public static CompiledCodeCache.Entry compile(WasmModule module, byte[] bytes) {
     CompilerResult result = Compiler.builder(module)
         .withInterpreterFallback(InterpreterFallback.SILENT)
         .withClassCollectorFactory(ByteClassCollector::new)
         .build()
         .compile();
-    Map<String, byte[]> generated = new LinkedHashMap<>();
+    Map<String, byte[]> classes = new LinkedHashMap<>();
     // Chicory names some classes with dots and some with slashes; the class loader wants dots
-    result.collector().classBytes().forEach((name, code) -> generated.put(name.replace('/', '.'), code));
-    Map<String, byte[]> classes = MemoryAccessInliner.inline(generated);
+    result.collector().classBytes().forEach((name, code) -> classes.put(name.replace('/', '.'), code));
     Set<Integer> interpreted = result.interpretedFunctions();
     return new CompiledCodeCache.Entry(classes, result.collector().mainClassName(),
         metaModule(module, bytes, interpreted), interpreted);

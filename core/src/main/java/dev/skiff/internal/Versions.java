@@ -27,10 +27,9 @@ public final class Versions {
   /**
    * The folder name for compiled code: Chicory keys its cache by module digest alone, so the Chicory
    * version and our compiler options (interpreter fallback SILENT, default class layout) are in the path;
-   * v2 is the entry layout (classes, stub module and interpreted functions in one jar), v3 the
-   * generated classes with their memory access helpers inlined ({@code MemoryAccessInliner}).
+   * v2 is the entry layout (classes, stub module and interpreted functions in one jar).
    */
   public static String compiledCodeNamespace() {
-    return "chicory-" + CHICORY + "-fallback-silent-v3";
+    return "chicory-" + CHICORY + "-fallback-silent-v2";
   }
 }
