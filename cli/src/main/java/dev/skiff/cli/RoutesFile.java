@@ -23,6 +23,7 @@ final class RoutesFile {
   private static final Set<String> MODULE_KEYS =
       Set.of("path", "module", "env", "dirs", "timeout", "max-memory", "max-body", "max-response");
   private static final Set<String> STATIC_KEYS = Set.of("path", "static");
+  private static final String[] TRANSPORTS = {"oci:", "oci-archive:", "docker-archive:"};
 
   /**
    * One route. For a module route {@code module} is set, {@code folder} null, and a null limit means the
@@ -141,10 +142,30 @@ final class RoutesFile {
         dirs.add(new Dir(host, s.substring(colon + 1)));
       }
     }
-    Path local = base.resolve(module);
-    String source = Files.exists(local) ? local.normalize().toString() : module;
-    return new Route(path, source, null, Map.copyOf(env), List.copyOf(dirs), duration(w, t, "timeout"),
+    return new Route(path, source(base, module), null, Map.copyOf(env), List.copyOf(dirs), duration(w, t, "timeout"),
         size(w, t, "max-memory"), size(w, t, "max-body"), size(w, t, "max-response"));
+  }
+
+  /**
+   * A module source with a path in it (a .wasm file, {@code oci:DIR[:TAG]}, {@code oci-archive:FILE[:TAG]},
+   * {@code docker-archive:FILE[:TAG]}) made relative to the routes file's folder when the path exists
+   * there; anything else (a registry reference) as written.
+   */
+  static String source(Path base, String module) {
+    for (String transport : TRANSPORTS) {
+      if (module.startsWith(transport)) {
+        String spec = module.substring(transport.length());
+        if (Files.exists(base.resolve(spec))) {
+          return transport + base.resolve(spec).normalize();
+        }
+        int colon = spec.lastIndexOf(':');
+        if (colon > 0 && Files.exists(base.resolve(spec.substring(0, colon)))) {
+          return transport + base.resolve(spec.substring(0, colon)).normalize() + spec.substring(colon);
+        }
+        return module;
+      }
+    }
+    return Files.exists(base.resolve(module)) ? base.resolve(module).normalize().toString() : module;
   }
 
   private static String string(String where, JsonNode t, String key) {

@@ -52,6 +52,8 @@ class ServeRoutesFileTest {
     Files.writeString(dir.resolve("secret.txt"), "outside\n");
     Files.createSymbolicLink(dir.resolve("site/leak.txt"), dir.resolve("secret.txt"));
     String greet = registry.host() + "/web/greet:1";
+    Files.copy(Fixtures.wasm("serving/greet.wasm"), dir.resolve("greet.wasm"));
+    copyTree(Fixtures.repoRoot().resolve("examples/echo"), dir.resolve("layouts/echo"));
     Path routes = Files.writeString(dir.resolve("routes.toml"), """
         [[route]]
         path = "/api/hello"
@@ -71,6 +73,15 @@ class ServeRoutesFileTest {
         dirs = ["data:/data"]
 
         [[route]]
+        path = "/local"
+        module = "greet.wasm"
+        env = { GREETING = "hej" }
+
+        [[route]]
+        path = "/echo"
+        module = "oci:layouts/echo:1.0"
+
+        [[route]]
         path = "/static"
         static = "site"
         """.formatted(greet, greet, registry.host()));
@@ -81,7 +92,7 @@ class ServeRoutesFileTest {
         "--insecure", registry.host(), "--listen", "127.0.0.1:0", "--grace", "1s", "--routes", routes.toString()},
         new PrintWriter(out, true), new PrintWriter(err, true))));
     serve.start();
-    Matcher m = Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+) \\(4 routes\\)").matcher("");
+    Matcher m = Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+) \\(6 routes\\)").matcher("");
     boolean started = false;
     while (serve.isAlive() && !started) {
       m = m.reset(out.toString());
@@ -96,6 +107,8 @@ class ServeRoutesFileTest {
     assertEquals("hi from /x\n", get(client, port, "/api/hello/x").body());
     assertEquals("salut from /\n", get(client, port, "/api/bonjour").body(), "env is the route's own");
     assertEquals("the data\n", get(client, port, "/files/index.txt").body());
+    assertEquals("hej from /\n", get(client, port, "/local").body(), "a .wasm path relative to the routes file");
+    assertTrue(get(client, port, "/echo/e").body().startsWith("method=GET\npath=/e\n"), "an oci: layout relative to it");
     HttpResponse<String> index = get(client, port, "/static/");
     assertEquals("<p>site</p>\n", index.body());
     assertEquals("text/html; charset=utf-8", index.headers().firstValue("Content-Type").orElseThrow());
@@ -111,6 +124,17 @@ class ServeRoutesFileTest {
     assertEquals(0, code.get(), err.toString());
     assertTrue(out.toString().contains("\"GET /static/app.js HTTP/1.1\" 200 7 "), out.toString());
     assertTrue(out.toString().contains("\"GET /static/leak.txt HTTP/1.1\" 404 "), out.toString());
+  }
+
+  private static void copyTree(Path from, Path to) throws java.io.IOException {
+    try (var files = Files.walk(from)) {
+      for (Path p : (Iterable<Path>) files::iterator) {
+        Files.createDirectories(to.resolve(from.relativize(p).toString()).getParent());
+        if (!Files.isDirectory(p)) {
+          Files.copy(p, to.resolve(from.relativize(p).toString()));
+        }
+      }
+    }
   }
 
   private static HttpResponse<String> get(HttpClient client, int port, String path) throws Exception {
