@@ -201,6 +201,13 @@ public final class SkiffHttpServer implements AutoCloseable {
     try (ex) {
       byte[] body = text.getBytes(StandardCharsets.UTF_8);
       ex.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+      if (ex.getRequestMethod().equals("HEAD")) {
+        // a length passed for HEAD makes the JDK's server log a warning per request and send no header
+        ex.getResponseHeaders().set("Content-Length", Integer.toString(body.length));
+        ex.sendResponseHeaders(status, -1);
+        log(ex, status, 0, start);
+        return;
+      }
       ex.sendResponseHeaders(status, body.length);
       try (OutputStream out = ex.getResponseBody()) {
         out.write(body);

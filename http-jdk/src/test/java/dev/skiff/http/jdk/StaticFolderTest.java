@@ -106,6 +106,9 @@ class StaticFolderTest {
     assertEquals(200, head.statusCode());
     assertEquals("7", head.headers().firstValue("Content-Length").orElseThrow());
     assertEquals("", head.body());
+    HttpResponse<String> missing = send("HEAD", "/static/missing.txt");
+    assertEquals(404, missing.statusCode());
+    assertEquals("", missing.body());
     HttpResponse<String> post = send("POST", "/static/app.css");
     assertEquals(405, post.statusCode());
     assertEquals("GET, HEAD", post.headers().firstValue("Allow").orElseThrow());
