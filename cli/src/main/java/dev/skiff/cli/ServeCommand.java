@@ -11,9 +11,11 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -115,6 +117,16 @@ final class ServeCommand implements Callable<Integer> {
     }
     if (all.isEmpty()) {
       throw new CommandLine.ParameterException(spec.commandLine(), "Nothing to serve: give ROUTE=REF or --routes FILE");
+    }
+    Set<String> prefixes = new HashSet<>();
+    for (RoutesFile.Route route : all) {
+      String prefix = prefix(route.path());
+      if (!prefixes.add(prefix) || prefix.equals("/healthz")) {
+        err.println("skiff serve: route " + (prefix.isEmpty() ? "/" : prefix) + " is given twice or reserved"
+            + " (/healthz)");
+        err.flush();
+        return Main.ExitCodes.USAGE;
+      }
     }
     List<String> sources = all.stream().map(RoutesFile.Route::module).filter(Objects::nonNull).toList();
     try (Skiff skiff = common.builder(sources).build()) {

@@ -178,6 +178,20 @@ class ServeRoutesFileTest {
     assertStartUpError("[[route]\npath = \"/a\"\n", "not valid TOML: ");
   }
 
+  @Test
+  void aRouteGivenTwiceIsAUsageErrorBeforeAnythingIsPulled() throws Exception {
+    Files.createDirectories(dir.resolve("site"));
+    Path file = Files.writeString(dir.resolve("routes.toml"), "[[route]]\npath = \"/s/\"\nstatic = \"site\"\n");
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = Main.execute(new String[] {"serve", "--store=" + store, "--listen", "127.0.0.1:0", "--routes",
+        file.toString(), "/s=" + registry.host() + "/web/never-pulled:1"}, new PrintWriter(out, true),
+        new PrintWriter(err, true));
+    assertEquals(2, code, err.toString());
+    assertEquals("skiff serve: route /s is given twice or reserved (/healthz)\n", err.toString());
+    assertFalse(out.toString().contains("listening"), out.toString());
+  }
+
   private void assertStartUpError(String toml, String expected) throws Exception {
     Path file = Files.writeString(dir.resolve("routes.toml"), toml);
     StringWriter out = new StringWriter();
