@@ -86,6 +86,9 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--no-access-log", description = "Do not print a line per request on stdout.")
   boolean noAccessLog;
 
+  /** The command line's limits, for routes that set none of their own. */
+  private RoutesFile.Route defaults;
+
   /** Set once serving; counted down to stop (by SIGTERM's shutdown hook, or a test's interrupt). */
   private final CountDownLatch stopped = new CountDownLatch(1);
 
@@ -102,6 +105,9 @@ final class ServeCommand implements Callable<Integer> {
       System.setProperty("sun.net.httpserver.nodelay", "true");
     }
     Duration graceful = Units.parseDuration(grace);
+    // the command line's limits, read before anything else so that a slip in them is caught at once
+    defaults = new RoutesFile.Route("", null, null, Map.of(), List.of(), Units.parseDuration(timeout),
+        Units.parseSize(maxMemory), Units.parseSize(maxBody), Units.parseSize(maxResponse));
     List<RoutesFile.Route> all = new ArrayList<>();
     for (String route : routes) {
       all.add(commandLineRoute(route));
@@ -199,10 +205,10 @@ final class ServeCommand implements Callable<Integer> {
     String prefix = prefix(route.path());
     String ref = route.module();
     Limits limits = Limits.builder()
-        .timeout(route.timeout() != null ? route.timeout() : Units.parseDuration(timeout))
-        .maxMemory(route.maxMemory() != null ? route.maxMemory() : Units.parseSize(maxMemory)).build();
-    long maxRequest = route.maxBody() != null ? route.maxBody() : Units.parseSize(maxBody);
-    long maxOut = route.maxResponse() != null ? route.maxResponse() : Units.parseSize(maxResponse);
+        .timeout(route.timeout() != null ? route.timeout() : defaults.timeout())
+        .maxMemory(route.maxMemory() != null ? route.maxMemory() : defaults.maxMemory()).build();
+    long maxRequest = route.maxBody() != null ? route.maxBody() : defaults.maxBody();
+    long maxOut = route.maxResponse() != null ? route.maxResponse() : defaults.maxResponse();
     try {
       WasmArtifact artifact = skiff.pull(ref);
       artifact.compile();
