@@ -11,7 +11,11 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -20,7 +24,10 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code skiff serve [--listen HOST:PORT] ROUTE=REF...}: CGI handlers over HTTP, one instance per request. */
+/**
+ * {@code skiff serve [--listen HOST:PORT] [--routes FILE] ROUTE=REF...}: CGI handlers (and folders of
+ * files) over HTTP, one instance per request.
+ */
 @Command(name = "serve", description = "Serve WASI command modules over HTTP by route, a fresh instance per "
     + "request (CGI: request in the environment and on stdin, response on stdout). GET /healthz answers ok; "
     + "SIGTERM lets requests in flight finish.")
@@ -28,10 +35,16 @@ final class ServeCommand implements Callable<Integer> {
   @Mixin Main.CommonOptions common = new Main.CommonOptions();
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Parameters(paramLabel = "ROUTE=REF", arity = "1..*",
+  @Parameters(paramLabel = "ROUTE=REF", arity = "0..*",
       description = "A path prefix and the module that serves it, e.g. /api/hello=registry/web/hello:1.0; "
           + "a trailing /... is allowed (/static/...=REF); / serves everything no other route takes.")
   List<String> routes = new ArrayList<>();
+
+  @Option(names = "--routes", paramLabel = "FILE",
+      description = "A TOML file of [[route]] tables: path, and module (with env, dirs, timeout, max-memory, "
+          + "max-body, max-response of its own) or static (a folder served as files); paths in it are relative "
+          + "to its folder. The options below apply to its module routes where it says nothing.")
+  Path routesFile;
 
   @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:8080",
       description = "Address to listen on (port 0: any free one). Default: ${DEFAULT-VALUE}.")
@@ -73,6 +86,9 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--no-access-log", description = "Do not print a line per request on stdout.")
   boolean noAccessLog;
 
+  /** The command line's limits, for routes that set none of their own. */
+  private RoutesFile.Route defaults;
+
   /** Set once serving; counted down to stop (by SIGTERM's shutdown hook, or a test's interrupt). */
   private final CountDownLatch stopped = new CountDownLatch(1);
 
@@ -89,9 +105,37 @@ final class ServeCommand implements Callable<Integer> {
       System.setProperty("sun.net.httpserver.nodelay", "true");
     }
     Duration graceful = Units.parseDuration(grace);
-    Limits limits = Limits.builder().timeout(Units.parseDuration(timeout))
-        .maxMemory(Units.parseSize(maxMemory)).build();
-    try (Skiff skiff = common.builder(routes.stream().map(r -> r.substring(r.indexOf('=') + 1)).toList()).build()) {
+    // the command line's limits, read before anything else so that a slip in them is caught at once
+    defaults = new RoutesFile.Route("", null, null, Map.of(), List.of(), Units.parseDuration(timeout),
+        Units.parseSize(maxMemory), Units.parseSize(maxBody), Units.parseSize(maxResponse));
+    List<RoutesFile.Route> all = new ArrayList<>();
+    for (String route : routes) {
+      all.add(commandLineRoute(route));
+    }
+    if (routesFile != null) {
+      try {
+        all.addAll(RoutesFile.read(routesFile));
+      } catch (RoutesFile.Invalid e) {
+        err.println("skiff serve: " + e.getMessage());
+        err.flush();
+        return Main.ExitCodes.USAGE;
+      }
+    }
+    if (all.isEmpty()) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "Nothing to serve: give ROUTE=REF or --routes FILE");
+    }
+    Set<String> prefixes = new HashSet<>();
+    for (RoutesFile.Route route : all) {
+      String prefix = prefix(route.path());
+      if (!prefixes.add(prefix) || prefix.equals("/healthz")) {
+        err.println("skiff serve: route " + (prefix.isEmpty() ? "/" : prefix) + " is given twice or reserved"
+            + " (/healthz)");
+        err.flush();
+        return Main.ExitCodes.USAGE;
+      }
+    }
+    List<String> sources = all.stream().map(RoutesFile.Route::module).filter(Objects::nonNull).toList();
+    try (Skiff skiff = common.builder(sources).build()) {
       SkiffHttpServer.Builder server = SkiffHttpServer.builder().listen(address()).queue(queue);
       if (workers != null) {
         server.workers(workers);
@@ -104,8 +148,12 @@ final class ServeCommand implements Callable<Integer> {
           }
         });
       }
-      for (String route : routes) {
-        server.handler(handler(skiff, route, limits, err));
+      for (RoutesFile.Route route : all) {
+        if (route.folder() != null) {
+          server.staticFolder(prefix(route.path()), route.folder());
+        } else {
+          server.handler(handler(skiff, route, err));
+        }
       }
       SkiffHttpServer running = server.build().start();
       Thread hook = new Thread(() -> {
@@ -114,7 +162,7 @@ final class ServeCommand implements Callable<Integer> {
       }, "skiff-serve-stop");
       Runtime.getRuntime().addShutdownHook(hook);
       out.println("skiff serve: listening on http://" + running.address().getHostString() + ":"
-          + running.address().getPort() + " (" + routes.size() + " route" + (routes.size() == 1 ? "" : "s") + ")");
+          + running.address().getPort() + " (" + all.size() + " route" + (all.size() == 1 ? "" : "s") + ")");
       out.flush();
       try {
         stopped.await();
@@ -126,27 +174,47 @@ final class ServeCommand implements Callable<Integer> {
     }
   }
 
-  /** Pulls, links and compiles a route's module now, so that a bad route fails at start-up. */
-  private WasmHandler handler(Skiff skiff, String route, Limits limits, PrintWriter err) {
+  /** A ROUTE=REF parameter as a route with the command line's options. */
+  private RoutesFile.Route commandLineRoute(String route) {
     int eq = route.indexOf('=');
     if (eq <= 0 || eq == route.length() - 1) {
       throw new CommandLine.ParameterException(spec.commandLine(), "A route is ROUTE=REF, got '" + route + "'");
     }
-    String prefix = route.substring(0, eq);
-    String ref = route.substring(eq + 1);
+    return new RoutesFile.Route(route.substring(0, eq), route.substring(eq + 1), null, Map.of(),
+        List.of(), null, null, null, null);
+  }
+
+  /** /static/... and /static/ are the prefix /static; / is the empty prefix (everything else). */
+  private static String prefix(String path) {
+    String prefix = path;
     if (prefix.endsWith("/...")) {
       prefix = prefix.substring(0, prefix.length() - 4);
     }
     if (prefix.endsWith("/")) {
       prefix = prefix.substring(0, prefix.length() - 1);
     }
+    return prefix;
+  }
+
+  /**
+   * Pulls, links and compiles a route's module now, so that a bad route fails at start-up. The command
+   * line's --env and --dir come first, the route's own after (so its env wins); its limits replace the
+   * command line's.
+   */
+  private WasmHandler handler(Skiff skiff, RoutesFile.Route route, PrintWriter err) {
+    String prefix = prefix(route.path());
+    String ref = route.module();
+    Limits limits = Limits.builder()
+        .timeout(route.timeout() != null ? route.timeout() : defaults.timeout())
+        .maxMemory(route.maxMemory() != null ? route.maxMemory() : defaults.maxMemory()).build();
+    long maxRequest = route.maxBody() != null ? route.maxBody() : defaults.maxBody();
+    long maxOut = route.maxResponse() != null ? route.maxResponse() : defaults.maxResponse();
     try {
       WasmArtifact artifact = skiff.pull(ref);
       artifact.compile();
-      String routePrefix = prefix;
       return WasmHandler.builder(artifact).route(prefix)
-          .maxRequestBytes(Units.parseSize(maxBody))
-          .maxResponseBytes((int) Math.min(Integer.MAX_VALUE - 8, Units.parseSize(maxResponse)))
+          .maxRequestBytes(maxRequest)
+          .maxResponseBytes((int) Math.min(Integer.MAX_VALUE - 8, maxOut))
           .configure(r -> {
             r.limits(limits);
             for (String kv : env) {
@@ -162,6 +230,10 @@ final class ServeCommand implements Callable<Integer> {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--dir needs HOST:GUEST, got '" + d + "'");
               }
               r.preopen(d.substring(i + 1), Path.of(d.substring(0, i)), Access.READ_ONLY);
+            }
+            route.env().forEach(r::env);
+            for (RoutesFile.Dir d : route.dirs()) {
+              r.preopen(d.guest(), d.host(), Access.READ_ONLY);
             }
           })
           .build();

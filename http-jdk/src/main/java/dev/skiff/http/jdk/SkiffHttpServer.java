@@ -5,11 +5,14 @@ import com.sun.net.httpserver.HttpServer;
 import dev.skiff.HandlerResponse;
 import dev.skiff.WasmHandler;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
@@ -29,7 +32,8 @@ import java.util.function.Consumer;
 
 /**
  * An HTTP server for {@link WasmHandler}s on the JDK's {@code com.sun.net.httpserver}: routes by path
- * prefix, {@code GET /healthz}, an access log, a bounded number of requests at once with a bounded queue
+ * prefix (to handlers, or to {@linkplain Builder#staticFolder folders served as files}), {@code GET /healthz},
+ * an access log, a bounded number of requests at once with a bounded queue
  * (503 beyond it, answered by a thread of its own so that a full server still says so at once), and a
  * graceful stop that lets requests in flight finish.
  *
@@ -76,7 +80,10 @@ public final class SkiffHttpServer implements AutoCloseable {
       WasmHttpHandler adapter = new WasmHttpHandler(h);
       server.createContext(h.route().isEmpty() ? "/" : h.route(), ex -> serve(ex, adapter, h));
     }
-    if (b.handlers.stream().noneMatch(h -> h.route().isEmpty())) {
+    for (StaticFolder folder : b.folders) {
+      server.createContext(folder.route.isEmpty() ? "/" : folder.route, ex -> serveFile(ex, folder));
+    }
+    if (b.handlers.stream().noneMatch(h -> h.route().isEmpty()) && b.folders.stream().noneMatch(f -> f.route.isEmpty())) {
       server.createContext("/", ex -> respond(ex, 404, "no route for this path\n"));
     }
   }
@@ -112,20 +119,33 @@ public final class SkiffHttpServer implements AutoCloseable {
     }
   }
 
+  /** Answers 503 when the server is full or stopping; true if it did. */
+  private boolean shed(HttpExchange ex, long start) throws IOException {
+    if (!OVERFLOW.get() && !stopping) {
+      return false;
+    }
+    ex.getResponseHeaders().set("Retry-After", "1");
+    ex.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+    byte[] body = (stopping ? "server is stopping\n" : "server busy: request queue full\n")
+        .getBytes(StandardCharsets.UTF_8);
+    WasmHttpHandler.sendAndClose(ex, 503, body);
+    log(ex, 503, body.length, start);
+    return true;
+  }
+
+  /** The raw path below a route, or null (answered 404) when the JDK matched /api/echox to /api/echo. */
+  private String below(HttpExchange ex, String route) throws IOException {
+    String rest = ex.getRequestURI().getRawPath().substring(route.length());
+    if (!rest.isEmpty() && !rest.startsWith("/")) {
+      respond(ex, 404, "no route for this path\n");
+      return null;
+    }
+    return rest;
+  }
+
   private void serve(HttpExchange ex, WasmHttpHandler adapter, WasmHandler handler) throws IOException {
     long start = System.nanoTime();
-    if (OVERFLOW.get() || stopping) {
-      ex.getResponseHeaders().set("Retry-After", "1");
-      ex.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
-      byte[] body = (stopping ? "server is stopping\n" : "server busy: request queue full\n")
-          .getBytes(StandardCharsets.UTF_8);
-      WasmHttpHandler.sendAndClose(ex, 503, body);
-      log(ex, 503, body.length, start);
-      return;
-    }
-    String rest = ex.getRequestURI().getRawPath().substring(handler.route().length());
-    if (!rest.isEmpty() && !rest.startsWith("/")) {
-      respond(ex, 404, "no route for this path\n"); // the JDK matches /api/echox to the context /api/echo
+    if (shed(ex, start) || below(ex, handler.route()) == null) {
       return;
     }
     try (ex) {
@@ -138,11 +158,56 @@ public final class SkiffHttpServer implements AutoCloseable {
     }
   }
 
+  private void serveFile(HttpExchange ex, StaticFolder folder) throws IOException {
+    long start = System.nanoTime();
+    if (shed(ex, start)) {
+      return;
+    }
+    String rest = below(ex, folder.route);
+    if (rest == null) {
+      return;
+    }
+    String method = ex.getRequestMethod();
+    boolean head = method.equals("HEAD");
+    if (!head && !method.equals("GET")) {
+      ex.getResponseHeaders().set("Allow", "GET, HEAD");
+      respond(ex, 405, "method not allowed: a folder of files answers GET and HEAD\n");
+      return;
+    }
+    Path file = folder.resolve(rest);
+    if (file == null) {
+      respond(ex, 404, "no such file\n");
+      return;
+    }
+    try (ex; InputStream in = Files.newInputStream(file)) {
+      long size = Files.size(file);
+      ex.getResponseHeaders().set("Content-Type", StaticFolder.contentType(file));
+      if (head) {
+        // the JDK's server neither sends a body nor sets a length for HEAD: the header says what GET would send
+        ex.getResponseHeaders().set("Content-Length", Long.toString(size));
+        ex.sendResponseHeaders(200, -1);
+      } else {
+        ex.sendResponseHeaders(200, size == 0 ? -1 : size);
+        try (OutputStream out = ex.getResponseBody()) {
+          in.transferTo(out);
+        }
+      }
+      log(ex, 200, head ? 0 : size, start);
+    }
+  }
+
   private void respond(HttpExchange ex, int status, String text) throws IOException {
     long start = System.nanoTime();
     try (ex) {
       byte[] body = text.getBytes(StandardCharsets.UTF_8);
       ex.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+      if (ex.getRequestMethod().equals("HEAD")) {
+        // a length passed for HEAD makes the JDK's server log a warning per request and send no header
+        ex.getResponseHeaders().set("Content-Length", Integer.toString(body.length));
+        ex.sendResponseHeaders(status, -1);
+        log(ex, status, 0, start);
+        return;
+      }
       ex.sendResponseHeaders(status, body.length);
       try (OutputStream out = ex.getResponseBody()) {
         out.write(body);
@@ -225,6 +290,7 @@ public final class SkiffHttpServer implements AutoCloseable {
   public static final class Builder {
     private InetSocketAddress address = new InetSocketAddress("127.0.0.1", 8080);
     private final List<WasmHandler> handlers = new ArrayList<>();
+    private final List<StaticFolder> folders = new ArrayList<>();
     private int workers = 2 * Runtime.getRuntime().availableProcessors();
     private int queue = 64;
     private int backlog = 256;
@@ -251,6 +317,33 @@ public final class SkiffHttpServer implements AutoCloseable {
      */
     public Builder handler(WasmHandler handler) {
       handlers.add(Objects.requireNonNull(handler, "handler"));
+      return this;
+    }
+
+    /**
+     * Serves the files of a folder under a route, e.g. {@code staticFolder("/static", Path.of("site"))}
+     * answers {@code GET /static/css/app.css} with {@code site/css/app.css}. GET and HEAD only (405
+     * otherwise); a folder answers with its {@code index.html}, or 404. Only regular files whose real path
+     * (symlinks followed) is inside the folder are served: {@code ..} segments, encoded or not, and
+     * symlinks that lead out get 404. Content-Type comes from the extension (html, css, js, json, txt,
+     * svg, png, jpeg, gif, ico, wasm; application/octet-stream otherwise). The longest matching prefix
+     * wins among handlers and folders alike.
+     *
+     * @param route the path prefix, e.g. {@code /static} ({@code ""} or {@code /}: every path no other
+     *     route takes); a trailing {@code /} is dropped
+     * @param folder an existing folder, resolved to its real path now
+     * @return this builder
+     * @throws UncheckedIOException if the folder cannot be read
+     * @throws IllegalArgumentException if it is not a folder or the route does not start with {@code /}
+     */
+    public Builder staticFolder(String route, Path folder) {
+      Objects.requireNonNull(route, "route");
+      Objects.requireNonNull(folder, "folder");
+      if (!route.isEmpty() && !route.startsWith("/")) {
+        throw new IllegalArgumentException("A route starts with '/': '" + route + "'");
+      }
+      String r = route.endsWith("/") ? route.substring(0, route.length() - 1) : route;
+      folders.add(new StaticFolder(r, folder));
       return this;
     }
 
@@ -297,14 +390,17 @@ public final class SkiffHttpServer implements AutoCloseable {
      * Binds the port; call {@link SkiffHttpServer#start()} to serve.
      *
      * @return the server, not yet started
-     * @throws IllegalArgumentException if two handlers have the same route
+     * @throws IllegalArgumentException if two handlers or folders have the same route
      * @throws UncheckedIOException if the address cannot be bound
      */
     public SkiffHttpServer build() {
       Set<String> routes = new LinkedHashSet<>();
-      for (WasmHandler h : handlers) {
-        if (!routes.add(h.route()) || h.route().equals("/healthz")) {
-          throw new IllegalArgumentException("Route given twice or reserved: '" + h.route() + "'");
+      List<String> all = new ArrayList<>();
+      handlers.forEach(h -> all.add(h.route()));
+      folders.forEach(f -> all.add(f.route));
+      for (String route : all) {
+        if (!routes.add(route) || route.equals("/healthz")) {
+          throw new IllegalArgumentException("Route given twice or reserved: '" + route + "'");
         }
       }
       return new SkiffHttpServer(this);
