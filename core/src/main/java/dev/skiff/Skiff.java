@@ -177,14 +177,15 @@ public final class Skiff implements AutoCloseable {
    * @param module the module's bytes
    * @return the verified artifact
    * @throws PullException ({@link PullException.Reason#UNREACHABLE}) reading the stream failed
-   * @throws ArtifactException the bytes are not a preview1 module
+   * @throws ArtifactException the bytes are not a preview1 module, or more than 1 GiB
+   *     ({@link ArtifactException.Reason#MALFORMED})
    * @throws StoreException the content store cannot be written
    */
   public WasmArtifact pull(InputStream module) {
     Objects.requireNonNull(module, "module");
     byte[] bytes;
     try {
-      bytes = module.readAllBytes();
+      bytes = readModule(module, "the module stream", MAX_STREAMED_MODULE_BYTES);
     } catch (IOException e) {
       throw new PullException(PullException.Reason.UNREACHABLE, null, 0, List.of(),
           "Cannot read the module stream: " + e.getMessage(), e);
@@ -205,14 +206,15 @@ public final class Skiff implements AutoCloseable {
    * @return the verified artifact
    * @throws PullException the URL names nothing ({@link PullException.Reason#NOT_FOUND}) or cannot be read
    *     ({@link PullException.Reason#UNREACHABLE})
-   * @throws ArtifactException the bytes are not a preview1 module
+   * @throws ArtifactException the bytes are not a preview1 module, or more than 1 GiB
+   *     ({@link ArtifactException.Reason#MALFORMED})
    * @throws StoreException the content store cannot be written
    */
   public WasmArtifact pull(URL url) {
     Objects.requireNonNull(url, "url");
     byte[] bytes;
     try (InputStream in = url.openStream()) {
-      bytes = in.readAllBytes();
+      bytes = readModule(in, "the module " + url, MAX_STREAMED_MODULE_BYTES);
     } catch (FileNotFoundException | NoSuchFileException e) {
       throw new PullException(PullException.Reason.NOT_FOUND, null, 0, List.of(),
           "The module " + url + " does not exist", e);
@@ -221,6 +223,22 @@ public final class Skiff implements AutoCloseable {
           "Cannot read the module " + url + ": " + e.getMessage(), e);
     }
     return artifact(() -> oci.pull(bytes, url.toString()));
+  }
+
+  /**
+   * The most bytes a module given as a stream or URL may have: it is read into memory, so a stream that
+   * never ends fails here instead of filling the heap. No real preview1 module comes near it.
+   */
+  static final int MAX_STREAMED_MODULE_BYTES = 1 << 30;
+
+  static byte[] readModule(InputStream in, String what, int max) throws IOException {
+    byte[] bytes = in.readNBytes(max + 1); // reads in chunks, up to the cap and one byte more
+    if (bytes.length > max) {
+      throw new ArtifactException(ArtifactException.Reason.MALFORMED, List.of(), null, null,
+          what + " is larger than " + max + " bytes, the most a module read into memory may have; "
+              + "store it as a file and pull the path", null);
+    }
+    return bytes;
   }
 
   private WasmArtifact artifact(Supplier<PulledModule> pull) {

@@ -12,6 +12,7 @@ import dev.skiff.testsupport.TestImages;
 import dev.skiff.wasi.Output;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URL;
 import java.net.URLClassLoader;
@@ -89,6 +90,21 @@ class TypedSourcesTest {
     assertEquals("<stream>", fromStream.source());
     assertEquals(digest, fromStream.moduleDigest());
     assertTrue(!closed[0], "the caller's stream stays open");
+  }
+
+  @Test
+  void aStreamThatNeverEndsStopsAtTheCapWithATypedError() {
+    InputStream endless = new InputStream() {
+      @Override
+      public int read() {
+        return 0;
+      }
+    };
+    ArtifactException e = assertThrows(ArtifactException.class,
+        () -> Skiff.readModule(endless, "the module stream", 1 << 20));
+    assertEquals(ArtifactException.Reason.MALFORMED, e.reason());
+    assertEquals("the module stream is larger than 1048576 bytes, the most a module read into memory may have; "
+        + "store it as a file and pull the path", e.getMessage());
   }
 
   @Test
