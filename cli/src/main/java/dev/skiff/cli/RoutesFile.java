@@ -148,24 +148,23 @@ final class RoutesFile {
 
   /**
    * A module source with a path in it (a .wasm file, {@code oci:DIR[:TAG]}, {@code oci-archive:FILE[:TAG]},
-   * {@code docker-archive:FILE[:TAG]}) made relative to the routes file's folder when the path exists
-   * there; anything else (a registry reference) as written.
+   * {@code docker-archive:FILE[:TAG]}) made relative to the routes file's folder, never to the working
+   * folder (a missing one then fails at start-up as missing); anything else (a registry reference) as
+   * written.
    */
   static String source(Path base, String module) {
     for (String transport : TRANSPORTS) {
       if (module.startsWith(transport)) {
         String spec = module.substring(transport.length());
-        if (Files.exists(base.resolve(spec))) {
-          return transport + base.resolve(spec).normalize();
-        }
         int colon = spec.lastIndexOf(':');
-        if (colon > 0 && Files.exists(base.resolve(spec.substring(0, colon)))) {
+        if (!Files.exists(base.resolve(spec)) && colon > 0 && Files.exists(base.resolve(spec.substring(0, colon)))) {
           return transport + base.resolve(spec.substring(0, colon)).normalize() + spec.substring(colon);
         }
-        return module;
+        return transport + base.resolve(spec).normalize();
       }
     }
-    return Files.exists(base.resolve(module)) ? base.resolve(module).normalize().toString() : module;
+    boolean file = module.endsWith(".wasm") || Files.exists(base.resolve(module));
+    return file ? base.resolve(module).normalize().toString() : module;
   }
 
   private static String string(String where, JsonNode t, String key) {

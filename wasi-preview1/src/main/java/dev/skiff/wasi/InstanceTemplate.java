@@ -176,7 +176,8 @@ public final class InstanceTemplate {
    * Takes back the memory of an instance that is finished and will not be called again: its bytes are
    * overwritten with the initial image (zeros beyond it) at once, then kept for a later
    * {@link #memory}. The memory itself is empty from now on: any access to it traps. A memory this
-   * template did not make is left alone.
+   * template did not make is left alone. Call it on the thread that ran the instance, once its call has
+   * returned: a guest still running elsewhere could write into bytes another instance then receives.
    *
    * @param memory the finished instance's memory
    */

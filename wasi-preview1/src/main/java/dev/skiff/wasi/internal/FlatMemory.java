@@ -112,7 +112,7 @@ public final class FlatMemory implements Memory {
    * Takes the bytes away from this memory, which is empty from now on (any access traps), and returns
    * them (zero beyond the size in use, as always): the caller will wipe and reuse them.
    */
-  public byte[] detach() {
+  public synchronized byte[] detach() { // synchronized: two detaches never both get the bytes
     byte[] b = bytes;
     bytes = EMPTY;
     size = 0;
