@@ -7,17 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.skiff.testing.SkiffTest;
 import dev.skiff.testing.TestRegistry;
 import dev.skiff.testsupport.Fixtures;
+import dev.skiff.testsupport.RawHttp;
 import dev.skiff.testsupport.TestImages;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -115,10 +112,10 @@ class ServeRoutesFileTest {
     HttpResponse<String> js = get(client, port, "/static/app.js");
     assertEquals("text/javascript; charset=utf-8", js.headers().firstValue("Content-Type").orElseThrow());
     assertEquals("7", js.headers().firstValue("Content-Length").orElseThrow());
-    assertEquals("HTTP/1.1 404 Not Found", raw(port, "/static/../secret.txt"));
-    assertEquals("HTTP/1.1 404 Not Found", raw(port, "/static/%2e%2e/secret.txt"));
-    assertEquals("HTTP/1.1 404 Not Found", raw(port, "/static/leak.txt"));
-    assertEquals("HTTP/1.1 200 OK", raw(port, "/static/app.js"));
+    assertEquals("HTTP/1.1 404 Not Found", RawHttp.statusLine(port, "/static/../secret.txt"));
+    assertEquals("HTTP/1.1 404 Not Found", RawHttp.statusLine(port, "/static/%2e%2e/secret.txt"));
+    assertEquals("HTTP/1.1 404 Not Found", RawHttp.statusLine(port, "/static/leak.txt"));
+    assertEquals("HTTP/1.1 200 OK", RawHttp.statusLine(port, "/static/app.js"));
     serve.interrupt();
     serve.join(20_000);
     assertEquals(0, code.get(), err.toString());
@@ -140,19 +137,6 @@ class ServeRoutesFileTest {
   private static HttpResponse<String> get(HttpClient client, int port, String path) throws Exception {
     return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
         HttpResponse.BodyHandlers.ofString());
-  }
-
-  /** The status line of a request written byte for byte, since HTTP clients normalise dot segments away. */
-  private static String raw(int port, String target) throws Exception {
-    try (Socket s = new Socket("127.0.0.1", port)) {
-      s.setSoTimeout(10_000);
-      OutputStream out = s.getOutputStream();
-      out.write(("GET " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-      out.flush();
-      InputStream in = s.getInputStream();
-      String response = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
-      return response.substring(0, response.indexOf("\r\n"));
-    }
   }
 
   @Test

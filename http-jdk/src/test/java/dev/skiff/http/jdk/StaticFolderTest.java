@@ -4,15 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.InputStream;
-import java.io.OutputStream;
+import dev.skiff.testsupport.RawHttp;
+import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -61,17 +59,8 @@ class StaticFolderTest {
         .method(method, HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  /** The status line of a request written byte for byte, since HTTP clients normalise dot segments away. */
-  static String raw(String target) throws Exception {
-    try (Socket s = new Socket("127.0.0.1", server.address().getPort())) {
-      s.setSoTimeout(10_000);
-      OutputStream out = s.getOutputStream();
-      out.write(("GET " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-      out.flush();
-      InputStream in = s.getInputStream();
-      String response = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
-      return response.substring(0, response.indexOf("\r\n"));
-    }
+  private static String raw(String target) throws IOException {
+    return RawHttp.statusLine(server.address().getPort(), target);
   }
 
   @Test
