@@ -10,6 +10,9 @@ module dev.skiff.core {
   requires transitive com.dylibso.chicory.runtime;
   requires transitive com.dylibso.chicory.wasm;
   requires com.dylibso.chicory.compiler;
+  requires org.objectweb.asm;
+  requires org.objectweb.asm.commons;
+  requires org.objectweb.asm.tree;
 
   exports dev.skiff;
   // the command's detached background compile reads the compiled-code cache's state directly

@@ -2,6 +2,8 @@
  * Skiff's WASI preview1 host for Chicory: capability-safe host functions for
  * {@code wasi_snapshot_preview1}, configured through {@link dev.skiff.wasi.WasiOptions}.
  */
+// "module": the qualified export names skiff-core, which is built after this one
+@SuppressWarnings("module")
 module dev.skiff.wasi {
   requires transitive com.dylibso.chicory.runtime;
   requires transitive com.dylibso.chicory.wasm;
@@ -9,4 +11,6 @@ module dev.skiff.wasi {
   requires java.management;
 
   exports dev.skiff.wasi;
+  // skiff-core's compiled guest code reads FlatMemory's bytes directly
+  exports dev.skiff.wasi.internal to dev.skiff.core;
 }

@@ -1,7 +1,6 @@
 package dev.skiff.internal;
 
 import com.dylibso.chicory.compiler.InterpreterFallback;
-import com.dylibso.chicory.compiler.internal.ByteClassCollector;
 import com.dylibso.chicory.compiler.internal.Compiler;
 import com.dylibso.chicory.compiler.internal.CompilerResult;
 import com.dylibso.chicory.compiler.internal.MachineFactory;
@@ -14,6 +13,7 @@ import com.dylibso.chicory.wasm.WasmWriter;
 import com.dylibso.chicory.wasm.types.ExternalType;
 import com.dylibso.chicory.wasm.types.RawSection;
 import com.dylibso.chicory.wasm.types.SectionId;
+import dev.skiff.wasi.internal.FlatMemory;
 import java.io.ByteArrayOutputStream;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
@@ -42,7 +42,7 @@ public final class ModuleCompiler {
   public static CompiledCodeCache.Entry compile(WasmModule module, byte[] bytes) {
     CompilerResult result = Compiler.builder(module)
         .withInterpreterFallback(InterpreterFallback.SILENT)
-        .withClassCollectorFactory(ByteClassCollector::new)
+        .withClassCollectorFactory(ShadedPatch.Collector::new)
         .build()
         .compile();
     Map<String, byte[]> classes = new LinkedHashMap<>();
@@ -61,6 +61,7 @@ public final class ModuleCompiler {
   /** The machine factory of an entry for instances of {@code module} (its stub or the full module). */
   public static Function<Instance, Machine> factory(CompiledCodeCache.Entry entry, WasmModule module) {
     LazyClassLoader loader = new LazyClassLoader(new HashMap<>(entry.classes));
+    FlatMemory.openTo(loader.getUnnamedModule()); // the memory helpers read FlatMemory's bytes
     MethodHandle constructor;
     try {
       Class<?> main = Class.forName(entry.mainClass, true, loader);

@@ -11,11 +11,15 @@ import org.junit.jupiter.api.Test;
 
 class ModuleInfoTest {
   @Test
-  void onlyTheApiPackageIsExported() {
+  void onlyTheApiPackageIsExportedToAllAndTheInternalOneOnlyToCore() {
     ModuleDescriptor md = ApiSurface.moduleDescriptor(WasiPreview1.class);
     assertEquals("dev.skiff.wasi", md.name());
-    Set<String> exports = md.exports().stream().map(ModuleDescriptor.Exports::source).collect(Collectors.toSet());
+    Set<String> exports = md.exports().stream().filter(e -> !e.isQualified())
+        .map(ModuleDescriptor.Exports::source).collect(Collectors.toSet());
     assertEquals(Set.of("dev.skiff.wasi"), exports);
+    Set<String> qualified = md.exports().stream().filter(ModuleDescriptor.Exports::isQualified)
+        .map(e -> e.source() + " to " + e.targets()).collect(Collectors.toSet());
+    assertEquals(Set.of("dev.skiff.wasi.internal to [dev.skiff.core]"), qualified);
     assertTrue(md.opens().isEmpty(), "no opened packages");
     Set<String> transitive = md.requires().stream()
         .filter(r -> r.modifiers().contains(ModuleDescriptor.Requires.Modifier.TRANSITIVE))

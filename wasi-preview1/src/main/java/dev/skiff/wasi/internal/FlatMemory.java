@@ -32,19 +32,30 @@ import java.util.Arrays;
  * instance that owns it.
  */
 public final class FlatMemory implements Memory {
-  private static final VarHandle SHORTS =
+  // Public, as are bytes and size: skiff-core's compiled guest code reads them directly (its
+  // FlatMemoryAccess), so that a load or store has no call for the JIT to decline to inline.
+  /** Little-endian 16-bit view of {@link #bytes}. */
+  public static final VarHandle SHORTS =
       MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
-  private static final VarHandle INTS =
+  /** Little-endian 32-bit view of {@link #bytes}. */
+  public static final VarHandle INTS =
       MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
-  private static final VarHandle LONGS =
+  /** Little-endian 64-bit view of {@link #bytes}. */
+  public static final VarHandle LONGS =
       MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
   private final MemoryLimits limits;
   private final int maximumPages;
-  /** The guest's bytes from 0 to {@link #size}; the rest is zero room for growing into. */
-  private byte[] bytes;
-  /** The memory's size in bytes (at most 2^31 - 2^16, so {@code size - 8 - addr} never overflows). */
-  private int size;
+  /**
+   * The guest's bytes from 0 to {@link #size}; the rest is zero room for growing into. Read-only
+   * outside this class.
+   */
+  public byte[] bytes;
+  /**
+   * The memory's size in bytes (at most 2^31 - 2^16, so {@code size - 8 - addr} never overflows).
+   * Read-only outside this class.
+   */
+  public int size;
   /** The buffer {@link #window} reuses, over the current {@link #bytes}. */
   private ByteBuffer view;
   private static final byte[] EMPTY = new byte[0];
@@ -425,5 +436,21 @@ public final class FlatMemory implements Memory {
   /** Out of line, so that the accessors stay small. */
   private WasmRuntimeException trap(int addr, int len) {
     return new WasmRuntimeException(outOfBounds(addr, len));
+  }
+
+  /**
+   * The trap of a {@code width}-byte access at {@code addr + offset} (a Wasm address and a memarg
+   * offset) that is out of bounds, naming the address as Chicory's own helpers compute it.
+   */
+  public WasmRuntimeException trap(int addr, int offset, int width) {
+    return trap(addr < 0 ? addr : addr + offset, width);
+  }
+
+  /**
+   * Lets code in {@code module} (the unnamed module of a class loader of compiled guest code) read
+   * this package, which the module path otherwise hides; a no-op on the class path.
+   */
+  public static void openTo(Module module) {
+    FlatMemory.class.getModule().addExports(FlatMemory.class.getPackageName(), module);
   }
 }

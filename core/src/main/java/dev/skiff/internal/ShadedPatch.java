@@ -1,0 +1,91 @@
+package dev.skiff.internal;
+
+import com.dylibso.chicory.compiler.internal.ByteClassCollector;
+import com.dylibso.chicory.compiler.internal.Shaded;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.HashMap;
+import java.util.Map;
+import org.objectweb.asm.ClassReader;
+import org.objectweb.asm.ClassVisitor;
+import org.objectweb.asm.ClassWriter;
+import org.objectweb.asm.MethodVisitor;
+import org.objectweb.asm.Opcodes;
+import org.objectweb.asm.Type;
+import org.objectweb.asm.commons.ClassRemapper;
+import org.objectweb.asm.commons.SimpleRemapper;
+import org.objectweb.asm.tree.ClassNode;
+import org.objectweb.asm.tree.MethodNode;
+
+/**
+ * Chicory's {@link Shaded} with the memory load and store helpers of {@link FlatMemoryAccess}. Chicory
+ * copies {@code Shaded} into every compiled module, reading its bytecode through the class collector:
+ * {@link Collector} hands it this patched bytecode instead, so the copy is made with Chicory's own
+ * renaming and nothing else about the generated code changes.
+ */
+final class ShadedPatch {
+  private static final byte[] PATCHED = patch();
+
+  private ShadedPatch() {}
+
+  /** The collector that compiles modules with the patched helpers. */
+  static final class Collector extends ByteClassCollector {
+    @Override
+    public byte[] resolve(Class<?> clazz) {
+      return clazz == Shaded.class ? PATCHED.clone() : super.resolve(clazz);
+    }
+  }
+
+  private static byte[] patch() {
+    Map<String, MethodNode> helpers = helpers();
+    ClassReader reader = new ClassReader(new ByteClassCollector().resolve(Shaded.class));
+    // COMPUTE_MAXS, not frames: Chicory writes its copy as a version 48 class, which has none
+    ClassWriter writer = new ClassWriter(ClassWriter.COMPUTE_MAXS);
+    int[] found = {0};
+    reader.accept(new ClassVisitor(Opcodes.ASM9, writer) {
+      @Override
+      public MethodVisitor visitMethod(int access, String name, String descriptor, String signature, String[] exceptions) {
+        MethodNode helper = helpers.get(name + descriptor);
+        if (helper == null) {
+          return super.visitMethod(access, name, descriptor, signature, exceptions);
+        }
+        found[0]++;
+        helper.accept(super.visitMethod(access, name, descriptor, signature, exceptions));
+        return null; // Chicory's body is dropped
+      }
+    }, ClassReader.SKIP_FRAMES);
+    if (found[0] != helpers.size()) {
+      throw new IllegalStateException("Chicory's Shaded has " + found[0] + " of the " + helpers.size()
+          + " memory helpers Skiff replaces: this Skiff does not match Chicory " + Versions.CHICORY);
+    }
+    return writer.toByteArray();
+  }
+
+  /** FlatMemoryAccess's methods by name and descriptor, their calls to it renamed to Shaded. */
+  private static Map<String, MethodNode> helpers() {
+    ClassNode template = new ClassNode();
+    String from = Type.getInternalName(FlatMemoryAccess.class);
+    String to = Type.getInternalName(Shaded.class);
+    new ClassReader(bytecode(FlatMemoryAccess.class))
+        .accept(new ClassRemapper(template, new SimpleRemapper(Opcodes.ASM9, from, to)), ClassReader.SKIP_FRAMES | ClassReader.SKIP_DEBUG);
+    Map<String, MethodNode> helpers = new HashMap<>();
+    for (MethodNode m : template.methods) {
+      if ((m.access & Opcodes.ACC_STATIC) != 0) {
+        helpers.put(m.name + m.desc, m);
+      }
+    }
+    return helpers;
+  }
+
+  private static byte[] bytecode(Class<?> type) {
+    try (InputStream in = type.getResourceAsStream(type.getSimpleName() + ".class")) {
+      if (in == null) {
+        throw new IllegalStateException("no bytecode for " + type.getName());
+      }
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
