@@ -16,6 +16,11 @@ import dev.skiff.wasi.internal.FlatMemory;
  * {@link FlatMemory} takes: a type test, one bounds test and one array access, which C2 compiles
  * into the guest function with the call site's own profile. Any other memory takes Chicory's path.
  *
+ * <p>Each helper is kept small (about 50 bytes of bytecode) because C2 inlines a fixed budget of
+ * bytecode into each guest function: a trap and any other memory go through one out-of-line call
+ * ({@code ...OutOfLine}, added to {@code Shaded}), so that zlib's large functions, with hundreds of
+ * accesses each, still get them all inlined.
+ *
  * <p>The bounds test {@code (addr | offset | a | (size - width - a)) < 0}, with {@code a = addr +
  * offset}, traps when the unsigned address or offset is at or above 2 GiB (beyond any flat memory),
  * when their sum overflows, or when the access ends beyond the memory.
@@ -27,10 +32,16 @@ final class FlatMemoryAccess {
     if (memory instanceof FlatMemory) {
       FlatMemory m = (FlatMemory) memory;
       int a = addr + offset;
-      if ((addr | offset | a | (m.size - 1 - a)) < 0) {
-        throw m.trap(addr, offset, 1);
+      if ((addr | offset | a | (m.size - 1 - a)) >= 0) {
+        return m.bytes[a];
       }
-      return m.bytes[a];
+    }
+    return memoryReadByteOutOfLine(addr, offset, memory);
+  }
+
+  static byte memoryReadByteOutOfLine(int addr, int offset, Memory memory) {
+    if (memory instanceof FlatMemory) {
+      throw ((FlatMemory) memory).trap(addr, offset, 1);
     }
     return memory.read(Shaded.getAddr(addr, offset));
   }
@@ -39,10 +50,16 @@ final class FlatMemoryAccess {
     if (memory instanceof FlatMemory) {
       FlatMemory m = (FlatMemory) memory;
       int a = addr + offset;
-      if ((addr | offset | a | (m.size - 2 - a)) < 0) {
-        throw m.trap(addr, offset, 2);
+      if ((addr | offset | a | (m.size - 2 - a)) >= 0) {
+        return (short) FlatMemory.SHORTS.get(m.bytes, a);
       }
-      return (short) FlatMemory.SHORTS.get(m.bytes, a);
+    }
+    return memoryReadShortOutOfLine(addr, offset, memory);
+  }
+
+  static short memoryReadShortOutOfLine(int addr, int offset, Memory memory) {
+    if (memory instanceof FlatMemory) {
+      throw ((FlatMemory) memory).trap(addr, offset, 2);
     }
     return memory.readShort(Shaded.getAddr(addr, offset));
   }
@@ -51,10 +68,16 @@ final class FlatMemoryAccess {
     if (memory instanceof FlatMemory) {
       FlatMemory m = (FlatMemory) memory;
       int a = addr + offset;
-      if ((addr | offset | a | (m.size - 4 - a)) < 0) {
-        throw m.trap(addr, offset, 4);
+      if ((addr | offset | a | (m.size - 4 - a)) >= 0) {
+        return (int) FlatMemory.INTS.get(m.bytes, a);
       }
-      return (int) FlatMemory.INTS.get(m.bytes, a);
+    }
+    return memoryReadIntOutOfLine(addr, offset, memory);
+  }
+
+  static int memoryReadIntOutOfLine(int addr, int offset, Memory memory) {
+    if (memory instanceof FlatMemory) {
+      throw ((FlatMemory) memory).trap(addr, offset, 4);
     }
     return memory.readInt(Shaded.getAddr(addr, offset));
   }
@@ -63,10 +86,16 @@ final class FlatMemoryAccess {
     if (memory instanceof FlatMemory) {
       FlatMemory m = (FlatMemory) memory;
       int a = addr + offset;
-      if ((addr | offset | a | (m.size - 8 - a)) < 0) {
-        throw m.trap(addr, offset, 8);
+      if ((addr | offset | a | (m.size - 8 - a)) >= 0) {
+        return (long) FlatMemory.LONGS.get(m.bytes, a);
       }
-      return (long) FlatMemory.LONGS.get(m.bytes, a);
+    }
+    return memoryReadLongOutOfLine(addr, offset, memory);
+  }
+
+  static long memoryReadLongOutOfLine(int addr, int offset, Memory memory) {
+    if (memory instanceof FlatMemory) {
+      throw ((FlatMemory) memory).trap(addr, offset, 8);
     }
     return memory.readLong(Shaded.getAddr(addr, offset));
   }
@@ -75,10 +104,16 @@ final class FlatMemoryAccess {
     if (memory instanceof FlatMemory) {
       FlatMemory m = (FlatMemory) memory;
       int a = addr + offset;
-      if ((addr | offset | a | (m.size - 4 - a)) < 0) {
-        throw m.trap(addr, offset, 4);
+      if ((addr | offset | a | (m.size - 4 - a)) >= 0) {
+        return Float.intBitsToFloat((int) FlatMemory.INTS.get(m.bytes, a));
       }
-      return Float.intBitsToFloat((int) FlatMemory.INTS.get(m.bytes, a));
+    }
+    return memoryReadFloatOutOfLine(addr, offset, memory);
+  }
+
+  static float memoryReadFloatOutOfLine(int addr, int offset, Memory memory) {
+    if (memory instanceof FlatMemory) {
+      throw ((FlatMemory) memory).trap(addr, offset, 4);
     }
     return memory.readFloat(Shaded.getAddr(addr, offset));
   }
@@ -87,10 +122,16 @@ final class FlatMemoryAccess {
     if (memory instanceof FlatMemory) {
       FlatMemory m = (FlatMemory) memory;
       int a = addr + offset;
-      if ((addr | offset | a | (m.size - 8 - a)) < 0) {
-        throw m.trap(addr, offset, 8);
+      if ((addr | offset | a | (m.size - 8 - a)) >= 0) {
+        return Double.longBitsToDouble((long) FlatMemory.LONGS.get(m.bytes, a));
       }
-      return Double.longBitsToDouble((long) FlatMemory.LONGS.get(m.bytes, a));
+    }
+    return memoryReadDoubleOutOfLine(addr, offset, memory);
+  }
+
+  static double memoryReadDoubleOutOfLine(int addr, int offset, Memory memory) {
+    if (memory instanceof FlatMemory) {
+      throw ((FlatMemory) memory).trap(addr, offset, 8);
     }
     return memory.readDouble(Shaded.getAddr(addr, offset));
   }
@@ -99,11 +140,17 @@ final class FlatMemoryAccess {
     if (memory instanceof FlatMemory) {
       FlatMemory m = (FlatMemory) memory;
       int a = addr + offset;
-      if ((addr | offset | a | (m.size - 1 - a)) < 0) {
-        throw m.trap(addr, offset, 1);
+      if ((addr | offset | a | (m.size - 1 - a)) >= 0) {
+        m.bytes[a] = value;
+        return;
       }
-      m.bytes[a] = value;
-      return;
+    }
+    memoryWriteByteOutOfLine(addr, value, offset, memory);
+  }
+
+  static void memoryWriteByteOutOfLine(int addr, byte value, int offset, Memory memory) {
+    if (memory instanceof FlatMemory) {
+      throw ((FlatMemory) memory).trap(addr, offset, 1);
     }
     memory.writeByte(Shaded.getAddr(addr, offset), value);
   }
@@ -112,11 +159,17 @@ final class FlatMemoryAccess {
     if (memory instanceof FlatMemory) {
       FlatMemory m = (FlatMemory) memory;
       int a = addr + offset;
-      if ((addr | offset | a | (m.size - 2 - a)) < 0) {
-        throw m.trap(addr, offset, 2);
+      if ((addr | offset | a | (m.size - 2 - a)) >= 0) {
+        FlatMemory.SHORTS.set(m.bytes, a, value);
+        return;
       }
-      FlatMemory.SHORTS.set(m.bytes, a, value);
-      return;
+    }
+    memoryWriteShortOutOfLine(addr, value, offset, memory);
+  }
+
+  static void memoryWriteShortOutOfLine(int addr, short value, int offset, Memory memory) {
+    if (memory instanceof FlatMemory) {
+      throw ((FlatMemory) memory).trap(addr, offset, 2);
     }
     memory.writeShort(Shaded.getAddr(addr, offset), value);
   }
@@ -125,11 +178,17 @@ final class FlatMemoryAccess {
     if (memory instanceof FlatMemory) {
       FlatMemory m = (FlatMemory) memory;
       int a = addr + offset;
-      if ((addr | offset | a | (m.size - 4 - a)) < 0) {
-        throw m.trap(addr, offset, 4);
+      if ((addr | offset | a | (m.size - 4 - a)) >= 0) {
+        FlatMemory.INTS.set(m.bytes, a, value);
+        return;
       }
-      FlatMemory.INTS.set(m.bytes, a, value);
-      return;
+    }
+    memoryWriteIntOutOfLine(addr, value, offset, memory);
+  }
+
+  static void memoryWriteIntOutOfLine(int addr, int value, int offset, Memory memory) {
+    if (memory instanceof FlatMemory) {
+      throw ((FlatMemory) memory).trap(addr, offset, 4);
     }
     memory.writeI32(Shaded.getAddr(addr, offset), value);
   }
@@ -138,11 +197,17 @@ final class FlatMemoryAccess {
     if (memory instanceof FlatMemory) {
       FlatMemory m = (FlatMemory) memory;
       int a = addr + offset;
-      if ((addr | offset | a | (m.size - 8 - a)) < 0) {
-        throw m.trap(addr, offset, 8);
+      if ((addr | offset | a | (m.size - 8 - a)) >= 0) {
+        FlatMemory.LONGS.set(m.bytes, a, value);
+        return;
       }
-      FlatMemory.LONGS.set(m.bytes, a, value);
-      return;
+    }
+    memoryWriteLongOutOfLine(addr, value, offset, memory);
+  }
+
+  static void memoryWriteLongOutOfLine(int addr, long value, int offset, Memory memory) {
+    if (memory instanceof FlatMemory) {
+      throw ((FlatMemory) memory).trap(addr, offset, 8);
     }
     memory.writeLong(Shaded.getAddr(addr, offset), value);
   }
@@ -151,11 +216,17 @@ final class FlatMemoryAccess {
     if (memory instanceof FlatMemory) {
       FlatMemory m = (FlatMemory) memory;
       int a = addr + offset;
-      if ((addr | offset | a | (m.size - 4 - a)) < 0) {
-        throw m.trap(addr, offset, 4);
+      if ((addr | offset | a | (m.size - 4 - a)) >= 0) {
+        FlatMemory.INTS.set(m.bytes, a, Float.floatToRawIntBits(value));
+        return;
       }
-      FlatMemory.INTS.set(m.bytes, a, Float.floatToRawIntBits(value));
-      return;
+    }
+    memoryWriteFloatOutOfLine(addr, value, offset, memory);
+  }
+
+  static void memoryWriteFloatOutOfLine(int addr, float value, int offset, Memory memory) {
+    if (memory instanceof FlatMemory) {
+      throw ((FlatMemory) memory).trap(addr, offset, 4);
     }
     memory.writeF32(Shaded.getAddr(addr, offset), value);
   }
@@ -164,11 +235,17 @@ final class FlatMemoryAccess {
     if (memory instanceof FlatMemory) {
       FlatMemory m = (FlatMemory) memory;
       int a = addr + offset;
-      if ((addr | offset | a | (m.size - 8 - a)) < 0) {
-        throw m.trap(addr, offset, 8);
+      if ((addr | offset | a | (m.size - 8 - a)) >= 0) {
+        FlatMemory.LONGS.set(m.bytes, a, Double.doubleToRawLongBits(value));
+        return;
       }
-      FlatMemory.LONGS.set(m.bytes, a, Double.doubleToRawLongBits(value));
-      return;
+    }
+    memoryWriteDoubleOutOfLine(addr, value, offset, memory);
+  }
+
+  static void memoryWriteDoubleOutOfLine(int addr, double value, int offset, Memory memory) {
+    if (memory instanceof FlatMemory) {
+      throw ((FlatMemory) memory).trap(addr, offset, 8);
     }
     memory.writeF64(Shaded.getAddr(addr, offset), value);
   }

@@ -6,7 +6,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import org.objectweb.asm.ClassReader;
 import org.objectweb.asm.ClassVisitor;
 import org.objectweb.asm.ClassWriter;
@@ -42,7 +44,7 @@ final class ShadedPatch {
     ClassReader reader = new ClassReader(new ByteClassCollector().resolve(Shaded.class));
     // COMPUTE_MAXS, not frames: Chicory writes its copy as a version 48 class, which has none
     ClassWriter writer = new ClassWriter(ClassWriter.COMPUTE_MAXS);
-    int[] found = {0};
+    Set<String> replaced = new HashSet<>();
     reader.accept(new ClassVisitor(Opcodes.ASM9, writer) {
       @Override
       public MethodVisitor visitMethod(int access, String name, String descriptor, String signature, String[] exceptions) {
@@ -50,15 +52,27 @@ final class ShadedPatch {
         if (helper == null) {
           return super.visitMethod(access, name, descriptor, signature, exceptions);
         }
-        found[0]++;
+        replaced.add(name + descriptor);
         helper.accept(super.visitMethod(access, name, descriptor, signature, exceptions));
         return null; // Chicory's body is dropped
       }
+
+      @Override
+      public void visitEnd() {
+        // the out-of-line halves are new methods of Shaded; every other helper must have replaced one
+        helpers.forEach((key, helper) -> {
+          if (replaced.contains(key)) {
+            return;
+          }
+          if (!helper.name.endsWith("OutOfLine")) {
+            throw new IllegalStateException("Chicory's Shaded has no " + key
+                + ": this Skiff does not match Chicory " + Versions.CHICORY);
+          }
+          helper.accept(super.visitMethod(Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC, helper.name, helper.desc, null, null));
+        });
+        super.visitEnd();
+      }
     }, ClassReader.SKIP_FRAMES);
-    if (found[0] != helpers.size()) {
-      throw new IllegalStateException("Chicory's Shaded has " + found[0] + " of the " + helpers.size()
-          + " memory helpers Skiff replaces: this Skiff does not match Chicory " + Versions.CHICORY);
-    }
     return writer.toByteArray();
   }
 
