@@ -18,8 +18,8 @@ import dev.skiff.wasi.internal.FlatMemory;
  *
  * <p>Each helper is kept small (about 50 bytes of bytecode) because C2 inlines a fixed budget of
  * bytecode into each guest function: a trap and any other memory go through one out-of-line call
- * ({@code ...OutOfLine}, added to {@code Shaded}), so that zlib's large functions, with hundreds of
- * accesses each, still get them all inlined.
+ * ({@code ...OutOfLine}, added to {@code Shaded}). With the traps inline (64 bytes a helper), zlib's
+ * inflate lost 263 of its sites to that budget and ran up to 1.3x slower than with Chicory's helpers.
  *
  * <p>The bounds test {@code (addr | offset | a | (size - width - a)) < 0}, with {@code a = addr +
  * offset}, traps when the unsigned address or offset is at or above 2 GiB (beyond any flat memory),
