@@ -7,7 +7,8 @@ import dev.skiff.wasi.internal.FlatMemory;
 /**
  * The bodies that {@link ShadedPatch} puts in place of Chicory's memory load and store helpers, the
  * static methods of {@link Shaded} that compiled guest code calls for every Wasm load and store. Never
- * called here: only this class's bytecode is used.
+ * called here: only this class's bytecode is used. The twelve repeat one shape on purpose: a shared
+ * method would be the very call they exist to avoid.
  *
  * <p>Chicory's helper calls {@code getAddr} and then the {@link Memory} interface method. C2 decides
  * whether to inline those two calls from the helper's own profile, which every call site in the
