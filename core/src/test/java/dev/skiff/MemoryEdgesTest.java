@@ -98,7 +98,7 @@ class MemoryEdgesTest {
 
   /** One seeded sequence of accesses on memory_widths.wasm: each one's value, "stored" or "trap". */
   private static List<String> widthsRun(Engine engine) {
-    java.util.Random random = new Random(14);
+    Random random = new Random(14);
     int[] far = {-1, -4, -7, -8, 0x7fffffff, 0x7ffffff9, 0x80000000, WIDTHS_MEMORY, WIDTHS_MEMORY + 1};
     List<String> results = new ArrayList<>();
     WasmInstance instance = null;

@@ -2,9 +2,6 @@ package dev.skiff.internal;
 
 import com.dylibso.chicory.compiler.internal.ByteClassCollector;
 import com.dylibso.chicory.compiler.internal.Shaded;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -81,7 +78,7 @@ final class ShadedPatch {
     ClassNode template = new ClassNode();
     String from = Type.getInternalName(FlatMemoryAccess.class);
     String to = Type.getInternalName(Shaded.class);
-    new ClassReader(bytecode(FlatMemoryAccess.class))
+    new ClassReader(new ByteClassCollector().resolve(FlatMemoryAccess.class))
         .accept(new ClassRemapper(template, new SimpleRemapper(Opcodes.ASM9, from, to)), ClassReader.SKIP_FRAMES | ClassReader.SKIP_DEBUG);
     Map<String, MethodNode> helpers = new HashMap<>();
     for (MethodNode m : template.methods) {
@@ -90,16 +87,5 @@ final class ShadedPatch {
       }
     }
     return helpers;
-  }
-
-  private static byte[] bytecode(Class<?> type) {
-    try (InputStream in = type.getResourceAsStream(type.getSimpleName() + ".class")) {
-      if (in == null) {
-        throw new IllegalStateException("no bytecode for " + type.getName());
-      }
-      return in.readAllBytes();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 }
