@@ -17,7 +17,10 @@ import java.util.Optional;
  * {@link #DEFAULT_MAX_MEMORY} (1 GiB): a module declares its memory itself, so without a cap a few
  * bytes of Wasm can make the JVM allocate gigabytes. Raise it with {@link Builder#maxMemory} (the
  * CLI's {@code --max-memory}) up to {@link #MAX_MEMORY}. A call that outlives its timeout is
- * interrupted and the instance becomes unusable.
+ * interrupted and the instance becomes unusable. The timeout is the way to stop a guest: compiled
+ * guest code checks its thread's interrupt flag only while a stop of Skiff's is pending (so that the
+ * check costs nothing in loops the rest of the time), and an interrupt from elsewhere reaches a
+ * guest in a host call that blocks or in the interpreter.
  */
 public final class Limits {
   /**

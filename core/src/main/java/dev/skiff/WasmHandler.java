@@ -154,7 +154,6 @@ public final class WasmHandler {
         }
       } catch (RuntimeException e) {
         if (out.overflowed()) {
-          Thread.interrupted();
           return fail(request, start, 502, "response larger than " + maxResponseBytes + " bytes", err);
         }
         if (deadline.expired()) {
@@ -166,12 +165,12 @@ public final class WasmHandler {
         return fail(request, start, 500, "handler failed", err, e.toString());
       } finally {
         spec.finished(instance); // the guest has returned: its memory is wiped before anyone reuses it
+        out.stopped(); // and no longer needs the interrupt that stopped it
         if (wasi != null) {
           wasi.close();
         }
       }
       if (out.overflowed()) {
-        Thread.interrupted(); // the guest returned before it saw the interrupt that was to stop it
         return fail(request, start, 502, "response larger than " + maxResponseBytes + " bytes", err);
       }
       try {

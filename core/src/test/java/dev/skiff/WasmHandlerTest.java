@@ -105,6 +105,7 @@ class WasmHandlerTest {
     assertEquals("handler ran longer than PT0.5S", r.failure().orElseThrow());
     assertTrue(System.nanoTime() - start < Duration.ofSeconds(10).toNanos());
     assertFalse(Thread.currentThread().isInterrupted());
+    assertEquals(0, dev.skiff.internal.GuestInterrupts.pending(), "the stop ended with the request");
     assertEquals(201, misbehave("status").status(), "the same thread serves the next request");
   }
 
@@ -133,6 +134,7 @@ class WasmHandlerTest {
     assertEquals("response larger than 1048576 bytes", r.failure().orElseThrow());
     assertTrue(System.nanoTime() - start < Duration.ofMillis(450).toNanos(), "stopped before its timeout");
     assertFalse(Thread.currentThread().isInterrupted());
+    assertEquals(0, dev.skiff.internal.GuestInterrupts.pending(), "the stop ended with the request");
   }
 
   @Test

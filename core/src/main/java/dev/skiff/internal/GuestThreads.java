@@ -3,6 +3,7 @@ package dev.skiff.internal;
 import dev.skiff.GuestTimeoutException;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -49,15 +50,16 @@ public final class GuestThreads implements AutoCloseable {
         throw new IllegalStateException(e);
       }
     }
-    Future<T> future = executor.submit(call);
+    Stoppable<T> task = new Stoppable<>(call);
+    Future<T> future = executor.submit(task);
     try {
       return future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
-      future.cancel(true);
+      task.stop(future);
       throw new GuestTimeoutException(what + " ran longer than its timeout of " + timeout
           + " and was interrupted; the instance cannot be used again.");
     } catch (InterruptedException e) {
-      future.cancel(true);
+      task.stop(future);
       Thread.currentThread().interrupt();
       throw new GuestTimeoutException(what + " was interrupted because the calling thread was.", e);
     } catch (ExecutionException e) {
@@ -69,6 +71,47 @@ public final class GuestThreads implements AutoCloseable {
         throw (Error) cause;
       }
       throw new IllegalStateException(cause);
+    }
+  }
+
+  /** A call that {@link #stop} interrupts through {@link GuestInterrupts}, released when it ends. */
+  private static final class Stoppable<T> implements Callable<T> {
+    private static final int QUEUED = 0;
+    private static final int RUNNING = 1;
+    private static final int STOPPED = 2;
+    private static final int DONE = 3;
+    private final Callable<T> call;
+    private final AtomicInteger state = new AtomicInteger(QUEUED);
+
+    Stoppable(Callable<T> call) {
+      this.call = call;
+    }
+
+    @Override
+    public T call() throws Exception {
+      if (!state.compareAndSet(QUEUED, RUNNING)) {
+        throw new CancellationException(); // stopped before it started
+      }
+      try {
+        return call.call();
+      } finally {
+        if (!state.compareAndSet(RUNNING, DONE)) {
+          GuestInterrupts.release(); // stopped while running: the guest has ended now
+        }
+      }
+    }
+
+    void stop(Future<T> future) {
+      if (state.compareAndSet(QUEUED, STOPPED)) {
+        future.cancel(false); // it never starts
+        return;
+      }
+      GuestInterrupts.hold(); // before the guest can end and release
+      if (state.compareAndSet(RUNNING, STOPPED)) {
+        future.cancel(true); // the future interrupts the thread only while this call runs on it
+      } else {
+        GuestInterrupts.release(); // it has ended
+      }
     }
   }
 

@@ -62,6 +62,7 @@ public final class ModuleCompiler {
   public static Function<Instance, Machine> factory(CompiledCodeCache.Entry entry, WasmModule module) {
     LazyClassLoader loader = new LazyClassLoader(new HashMap<>(entry.classes));
     FlatMemory.openTo(loader.getUnnamedModule()); // the memory helpers read FlatMemory's bytes
+    GuestInterrupts.openTo(loader.getUnnamedModule()); // the back-edges call its check
     MethodHandle constructor;
     try {
       Class<?> main = Class.forName(entry.mainClass, true, loader);

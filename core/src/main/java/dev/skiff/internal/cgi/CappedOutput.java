@@ -1,5 +1,6 @@
 package dev.skiff.internal.cgi;
 
+import dev.skiff.internal.GuestInterrupts;
 import java.io.OutputStream;
 import java.util.Arrays;
 
@@ -38,8 +39,19 @@ public final class CappedOutput extends OutputStream {
     if (keep < len && !overflowed) {
       overflowed = true;
       if (stopOnOverflow) {
-        Thread.currentThread().interrupt();
+        GuestInterrupts.interrupt(Thread.currentThread());
       }
+    }
+  }
+
+  /**
+   * Clears the interrupt that stopped the guest, once it has ended, if the cap was passed with
+   * stopping on.
+   */
+  public void stopped() {
+    if (overflowed && stopOnOverflow) {
+      Thread.interrupted();
+      GuestInterrupts.release();
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.skiff.internal.cgi;
 
+import dev.skiff.internal.GuestInterrupts;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -61,7 +62,7 @@ public final class Deadline implements AutoCloseable {
 
   private void fire() {
     if (state.compareAndSet(RUNNING, FIRING)) {
-      thread.interrupt();
+      GuestInterrupts.interrupt(thread);
       state.set(FIRED);
     }
   }
@@ -72,7 +73,7 @@ public final class Deadline implements AutoCloseable {
     return s == FIRING || s == FIRED;
   }
 
-  /** Stops the clock; clears the interrupt it caused, if it fired. */
+  /** Stops the clock, after the guest has ended; clears the interrupt it caused, if it fired. */
   @Override
   public void close() {
     if (state.compareAndSet(RUNNING, DONE)) {
@@ -83,5 +84,6 @@ public final class Deadline implements AutoCloseable {
       Thread.onSpinWait();
     }
     Thread.interrupted();
+    GuestInterrupts.release();
   }
 }
