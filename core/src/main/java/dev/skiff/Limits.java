@@ -19,8 +19,10 @@ import java.util.Optional;
  * CLI's {@code --max-memory}) up to {@link #MAX_MEMORY}. A call that outlives its timeout is
  * interrupted and the instance becomes unusable. The timeout is the way to stop a guest: compiled
  * guest code checks its thread's interrupt flag only while a stop of Skiff's is pending (so that the
- * check costs nothing in loops the rest of the time), and an interrupt from elsewhere reaches a
- * guest in a host call that blocks or in the interpreter.
+ * check costs nothing in loops the rest of the time). An interrupt from elsewhere (your own
+ * {@code Thread.interrupt()} or {@code Future.cancel(true)}) reaches a guest in a host call that blocks
+ * or in Chicory's interpreter, but stops compiled guest code only if a stop of Skiff's happens to be
+ * pending: give the call a timeout to stop it.
  */
 public final class Limits {
   /**

@@ -164,10 +164,13 @@ public final class WasmHandler {
         }
         return fail(request, start, 500, "handler failed", err, e.toString());
       } finally {
-        spec.finished(instance); // the guest has returned: its memory is wiped before anyone reuses it
-        out.stopped(); // and no longer needs the interrupt that stopped it
-        if (wasi != null) {
-          wasi.close();
+        try {
+          spec.finished(instance); // the guest has returned: its memory is wiped before anyone reuses it
+        } finally {
+          out.stopped(); // and no longer needs the interrupt that stopped it
+          if (wasi != null) {
+            wasi.close();
+          }
         }
       }
       if (out.overflowed()) {

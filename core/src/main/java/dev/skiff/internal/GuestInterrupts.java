@@ -12,13 +12,15 @@ import java.lang.invoke.MutableCallSite;
  * interrupt flag on every iteration, and that read keeps C2 from moving the memory's array and size
  * out of the loop: the sieve benchmark ran about 1.3x slower with it. {@code CHECK} costs nothing
  * while no stop of ours is pending: it is a call site whose target is a no-op, which C2 compiles to
- * nothing (with a dependency on the target). {@link #interrupt} points it at the real check and
+ * nothing (with a dependency on the target). {@link #hold} (and {@link #interrupt}) point it at the real check and
  * deoptimizes the compiled code that inlined the no-op, so every guest checks its flag from then on;
  * when the last stopped guest has ended ({@link #release}), the no-op comes back.
  *
- * <p>So a thread interrupted by anyone but Skiff stops its guest only while a stop of Skiff's is
- * pending, or in the interpreter, or in a host call that blocks. Timeouts and output caps go through
- * here.
+ * <p>So a thread interrupted by anyone but Skiff stops its compiled guest only if some stop of Skiff's
+ * happens to be pending (anywhere in the JVM); it does stop a guest in Chicory's interpreter
+ * ({@code Engine.INTERPRETER}, or functions too large to compile) or in a host call that blocks.
+ * Timeouts and output caps go through here. Each hold and each release deoptimizes the compiled
+ * guest code of the JVM once, so stops are meant to be rare (a timeout, a runaway output).
  */
 public final class GuestInterrupts {
   private static final MethodHandle NO_CHECK = MethodHandles.empty(MethodType.methodType(void.class));
@@ -62,7 +64,7 @@ public final class GuestInterrupts {
   /** Ends one {@link #interrupt} or {@link #hold}: its guest is no longer running. */
   public static synchronized void release() {
     if (pending <= 0) {
-      throw new IllegalStateException("release without interrupt");
+      throw new IllegalStateException("release without hold");
     }
     if (--pending == 0) {
       retarget(NO_CHECK);

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Timeouts stop compiled guests although the back-edge check is a no-op while no stop is pending. */
-class GuestInterruptsTest {
+public class GuestInterruptsTest {
   @TempDir Path store;
 
   @Test
@@ -33,7 +33,7 @@ class GuestInterruptsTest {
   }
 
   /** Pending stops end only when their guest's call returns: 0 means the looping guest has stopped. */
-  static void awaitReleased() throws InterruptedException {
+  public static void awaitReleased() throws InterruptedException {
     long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
     while (GuestInterrupts.pending() != 0) {
       if (System.nanoTime() > until) {

@@ -15,6 +15,7 @@ public final class CappedOutput extends OutputStream {
   private byte[] buf = new byte[1024];
   private int size;
   private boolean overflowed;
+  private boolean released;
 
   public CappedOutput(int cap, boolean stopOnOverflow) {
     this.cap = cap;
@@ -49,7 +50,8 @@ public final class CappedOutput extends OutputStream {
    * stopping on.
    */
   public void stopped() {
-    if (overflowed && stopOnOverflow) {
+    if (overflowed && stopOnOverflow && !released) {
+      released = true;
       Thread.interrupted();
       GuestInterrupts.release();
     }

@@ -62,8 +62,11 @@ public final class Deadline implements AutoCloseable {
 
   private void fire() {
     if (state.compareAndSet(RUNNING, FIRING)) {
-      GuestInterrupts.interrupt(thread);
-      state.set(FIRED);
+      try {
+        GuestInterrupts.interrupt(thread);
+      } finally {
+        state.set(FIRED); // close() waits for this
+      }
     }
   }
 
@@ -83,7 +86,9 @@ public final class Deadline implements AutoCloseable {
     while (state.get() == FIRING) {
       Thread.onSpinWait();
     }
-    Thread.interrupted();
-    GuestInterrupts.release();
+    if (state.compareAndSet(FIRED, DONE)) { // once, however often close is called
+      Thread.interrupted();
+      GuestInterrupts.release();
+    }
   }
 }
