@@ -12,9 +12,9 @@ import java.lang.invoke.MutableCallSite;
  * interrupt flag on every iteration, and that read keeps C2 from moving the memory's array and size
  * out of the loop: the sieve benchmark ran about 1.3x slower with it. {@code CHECK} costs nothing
  * while no stop of ours is pending: it is a call site whose target is a no-op, which C2 compiles to
- * nothing (with a dependency on the target). {@link #hold} (and {@link #interrupt}) point it at the real check and
- * deoptimizes the compiled code that inlined the no-op, so every guest checks its flag from then on;
- * when the last stopped guest has ended ({@link #release}), the no-op comes back.
+ * nothing (with a dependency on the target). {@link #hold} (and {@link #interrupt}) points it at
+ * the real check and deoptimizes the compiled code that inlined the no-op, so every guest checks its
+ * flag from then on; when the last stopped guest has ended ({@link #release}), the no-op comes back.
  *
  * <p>So a thread interrupted by anyone but Skiff stops its compiled guest only if some stop of Skiff's
  * happens to be pending (anywhere in the JVM); it does stop a guest in Chicory's interpreter
@@ -71,7 +71,7 @@ public final class GuestInterrupts {
     }
   }
 
-  /** How many interrupts are not released yet. */
+  /** How many holds (and interrupts) are not released yet. */
   public static synchronized int pending() {
     return pending;
   }
