@@ -75,9 +75,9 @@ class MemoryEdgesTest {
 
   /**
    * The compiler's loads and stores (Skiff's own helpers on a flat memory) against the interpreter's
-   * (the memory's methods), every width and type, with and without a static offset, at random
-   * addresses, at the end of memory and at 2 and 4 GiB: the same values, and a trap exactly when the
-   * access does not fit.
+   * (the memory's methods), every width and type, without a static offset and with offsets from 7 to
+   * 4 GiB - 8, at random addresses, at the end of memory and at 2 and 4 GiB: the same values, and a
+   * trap exactly when the access does not fit.
    */
   @Test
   void everyLoadAndStoreWidthAgreesInBothEnginesAndTrapsExactlyOutsideMemory() {
@@ -88,13 +88,17 @@ class MemoryEdgesTest {
     }
   }
 
-  private static final int WIDTHS_MEMORY = 2 * 65536;
+  private static final int WIDTHS_MEMORY = 4 * 65536;
   private static final String[][] WIDTHS = {
       {"i32_load8_s", "1"}, {"i32_load8_u", "1"}, {"i32_load16_s", "2"}, {"i32_load16_u", "2"}, {"i32_load", "4"},
       {"i64_load8_s", "1"}, {"i64_load8_u", "1"}, {"i64_load16_s", "2"}, {"i64_load16_u", "2"},
       {"i64_load32_s", "4"}, {"i64_load32_u", "4"}, {"i64_load", "8"}, {"f32_load", "4"}, {"f64_load", "8"},
       {"i32_store8", "1"}, {"i32_store16", "2"}, {"i32_store", "4"}, {"i64_store8", "1"}, {"i64_store16", "2"},
       {"i64_store32", "4"}, {"i64_store", "8"}, {"f32_store", "4"}, {"f64_store", "8"}};
+
+  /** The static offsets of memory_widths.wasm's functions, weighted by repetition, and their export suffixes. */
+  private static final long[] OFFSETS = {0, 0, 0, 7, 7, WIDTHS_MEMORY - 8, 0x7ffffff8L, 0xfffffff8L};
+  private static final String[] OFFSET_SUFFIXES = {"", "", "", "_off", "_off", "_edge", "_huge", "_top"};
 
   /** One seeded sequence of accesses on memory_widths.wasm: each one's value, "stored" or "trap". */
   private static List<String> widthsRun(Engine engine) {
@@ -103,13 +107,17 @@ class MemoryEdgesTest {
     List<String> results = new ArrayList<>();
     WasmInstance instance = null;
     try {
-      for (int n = 0; n < 600; n++) {
+      for (int n = 0; n < 1000; n++) {
         if (instance == null) {
           instance = fixture("core/memory_widths.wasm").runner().engine(engine)
               .limits(l -> l.timeout(TIMEOUT)).instantiate();
+          for (int pages = 1; pages < WIDTHS_MEMORY / 65536; pages++) {
+            assertEquals(pages, instance.function("grow").callInt(1), "pages before growing");
+          }
         }
         String[] access = WIDTHS[random.nextInt(WIDTHS.length)];
-        boolean offset = random.nextBoolean();
+        int offsetKind = random.nextInt(OFFSETS.length);
+        long offset = OFFSETS[offsetKind];
         int addr = switch (random.nextInt(4)) {
           case 0 -> WIDTHS_MEMORY - 24 + random.nextInt(32);
           case 1 -> random.nextInt(16);
@@ -117,8 +125,8 @@ class MemoryEdgesTest {
           default -> far[random.nextInt(far.length)];
         };
         long value = random.nextLong();
-        long end = Integer.toUnsignedLong(addr) + (offset ? 7 : 0) + Integer.parseInt(access[1]);
-        WasmFunction function = instance.function(access[0] + (offset ? "_off" : ""));
+        long end = Integer.toUnsignedLong(addr) + offset + Integer.parseInt(access[1]);
+        WasmFunction function = instance.function(access[0] + OFFSET_SUFFIXES[offsetKind]);
         String what = engine + " " + function.name() + " at " + Integer.toUnsignedString(addr);
         if (engine == Engine.INTERPRETER && interpreterWraps(access[0], offset, addr)) {
           results.add("trap"); // the compiler's run checks that it does trap
@@ -153,8 +161,8 @@ class MemoryEdgesTest {
    * the address in 32 bits, so an address at or above 4 GiB - offset wraps to a small one and the
    * store lands there instead of trapping (its other loads and stores check).
    */
-  private static boolean interpreterWraps(String access, boolean offset, int addr) {
-    return offset && addr < 0 && addr + 7 >= 0
+  private static boolean interpreterWraps(String access, long offset, int addr) {
+    return Integer.toUnsignedLong(addr) + offset >= 1L << 32
         && (access.equals("i32_store8") || access.equals("i64_store8") || access.equals("i64_store32"));
   }
 
