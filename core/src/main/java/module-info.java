@@ -10,6 +10,7 @@ module dev.skiff.core {
   requires transitive com.dylibso.chicory.runtime;
   requires transitive com.dylibso.chicory.wasm;
   requires com.dylibso.chicory.compiler;
+  requires jdk.management; // HotSpotDiagnosticMXBean: whether this JVM JIT-compiles huge methods
   requires org.objectweb.asm;
   requires org.objectweb.asm.commons;
   requires org.objectweb.asm.tree;

@@ -179,7 +179,7 @@ public final class LoadedModule {
       if (module == null) {
         module = full != null ? full : ModuleCompiler.parseMeta(entry);
       }
-      compiled = new Plan(module, ModuleCompiler.factory(entry, module));
+      compiled = new Plan(module, ModuleCompiler.factory(entry, module, digest));
     } catch (RuntimeException e) { // passed its checksums yet does not load: never use it
       LOG.log(Level.WARNING, "Ignoring compiled code of " + digest + " that does not load: " + e.getMessage());
       diskCache.discard(digest);
@@ -280,7 +280,7 @@ public final class LoadedModule {
             + diskCache.directory() + ": " + e.getMessage(), e);
       }
     }
-    Plan plan = new Plan(module, ModuleCompiler.factory(entry, module));
+    Plan plan = new Plan(module, ModuleCompiler.factory(entry, module, digest));
     synchronized (this) {
       if (compiled == null) {
         compiled = plan;

@@ -15,6 +15,7 @@ import com.dylibso.chicory.wasm.types.RawSection;
 import com.dylibso.chicory.wasm.types.SectionId;
 import dev.skiff.wasi.internal.FlatMemory;
 import java.io.ByteArrayOutputStream;
+import java.lang.System.Logger.Level;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
@@ -22,9 +23,14 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Chicory's runtime compiler, used so that what it makes can be kept: the generated classes, the
@@ -33,6 +39,7 @@ import java.util.function.Function;
  * module a tenth of the bytes) and defines a generated class only when code first uses it.
  */
 public final class ModuleCompiler {
+  private static final System.Logger LOG = System.getLogger(ModuleCompiler.class.getName());
   private static final byte UNREACHABLE = 0x00;
   private static final byte END = 0x0b;
 
@@ -58,9 +65,13 @@ public final class ModuleCompiler {
     return Parser.builder().withValidation(false).build().parse(() -> new java.io.ByteArrayInputStream(entry.metaModule));
   }
 
-  /** The machine factory of an entry for instances of {@code module} (its stub or the full module). */
-  public static Function<Instance, Machine> factory(CompiledCodeCache.Entry entry, WasmModule module) {
-    LazyClassLoader loader = new LazyClassLoader(new HashMap<>(entry.classes));
+  /**
+   * The machine factory of an entry for instances of {@code module} (its stub or the full module), the
+   * module {@code digest}. Logs, once, when the code holds a function this JVM will not JIT-compile.
+   */
+  public static Function<Instance, Machine> factory(CompiledCodeCache.Entry entry, WasmModule module, String digest) {
+    LazyClassLoader loader = new LazyClassLoader(new HashMap<>(entry.classes),
+        HugeMethods.skipped() ? new HugeFunctionNotice(module, digest) : huge -> {});
     FlatMemory.openTo(loader.getUnnamedModule()); // the memory helpers read FlatMemory's bytes
     GuestInterrupts.openTo(loader.getUnnamedModule()); // the back-edges call its check
     MethodHandle constructor;
@@ -128,13 +139,60 @@ public final class ModuleCompiler {
     return length == 4 && new String(contents, in.position(), 4, StandardCharsets.UTF_8).equals("name");
   }
 
+  /**
+   * Logs the first generated class with methods HotSpot will not JIT-compile (see {@link HugeMethods}),
+   * naming the Wasm functions; the classes are defined as code first uses them, so "at least".
+   */
+  static final class HugeFunctionNotice implements Consumer<List<HugeMethods.Method>> {
+    private static final Pattern FUNCTION = Pattern.compile("func_(\\d+)");
+    private final WasmModule module;
+    private final String digest;
+    private final AtomicBoolean told = new AtomicBoolean();
+
+    HugeFunctionNotice(WasmModule module, String digest) {
+      this.module = module;
+      this.digest = digest;
+    }
+
+    @Override
+    public void accept(List<HugeMethods.Method> huge) {
+      if (!huge.isEmpty() && told.compareAndSet(false, true)) {
+        LOG.log(Level.INFO, message(huge));
+      }
+    }
+
+    /** What the log says of {@code huge}, methods of one generated class. */
+    String message(List<HugeMethods.Method> huge) {
+      StringBuilder functions = new StringBuilder();
+      for (HugeMethods.Method method : huge) {
+        functions.append(functions.length() == 0 ? "" : ", ").append(describe(method));
+      }
+      return "Module " + digest + " has compiled functions larger than HotSpot JIT-compiles ("
+          + HugeMethods.LIMIT + " bytes of JVM bytecode), which run in the JVM's bytecode interpreter, several"
+          + " times slower: at least " + functions + ". Run the JVM with -XX:-DontCompileHugeMethods (for the"
+          + " skiff command: SKIFF_JAVA_OPTS=-XX:-DontCompileHugeMethods) when they matter.";
+    }
+
+    private String describe(HugeMethods.Method method) {
+      Matcher m = FUNCTION.matcher(method.name());
+      String name = null;
+      if (m.matches() && module.nameSection() != null) {
+        name = module.nameSection().nameOfFunction(Integer.parseInt(m.group(1)));
+      }
+      return (m.matches() ? "function " + m.group(1) : method.name()) + (name != null ? " (" + name + ")" : "")
+          + ", " + method.length() + " bytes";
+    }
+  }
+
   /** Defines a generated class when code first refers to it, not all of them up front. */
   private static final class LazyClassLoader extends ClassLoader {
     private final Map<String, byte[]> classes;
+    private final Consumer<List<HugeMethods.Method>> onHugeMethods;
 
-    LazyClassLoader(Map<String, byte[]> classes) {
+    LazyClassLoader(Map<String, byte[]> classes, Consumer<List<HugeMethods.Method>> onHugeMethods) {
       super(ModuleCompiler.class.getClassLoader());
       this.classes = classes;
+      this.onHugeMethods = onHugeMethods;
     }
 
     @Override
@@ -146,6 +204,7 @@ public final class ModuleCompiler {
       if (bytes == null) {
         throw new ClassNotFoundException(name);
       }
+      onHugeMethods.accept(HugeMethods.in(bytes));
       return defineClass(name, bytes, 0, bytes.length);
     }
   }

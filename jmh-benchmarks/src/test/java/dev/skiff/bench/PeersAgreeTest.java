@@ -76,6 +76,20 @@ class PeersAgreeTest {
 
   @ParameterizedTest
   @MethodSource("runtimes")
+  void luaRunsTheScriptAsNativeLuaDoes(Runtime runtime) {
+    int n = 500; // a twentieth of the benchmark's records keeps the interpreters quick
+    try (PeerModule module = runtime.load(Fixtures.wasm("bench/lua.wasm"));
+         PeerInstance instance = module.instantiate()) {
+      assertEquals(0, instance.function("lua_setup").call(0), "the script loads");
+      long checksum = instance.function("lua_run").call(n);
+      assertTrue(checksum < 1L << 32, "the script ran without error: " + checksum);
+      assertEquals(nativeKernels.call("lua_run", n), checksum, "checksum, same Lua and script");
+      assertEquals(checksum, instance.function("lua_run").call(n), "a second run on the same state");
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("runtimes")
   void handlerAnswersTheRequestOnFreshInstances(Runtime runtime) {
     try (PeerModule module = runtime.load(Fixtures.wasm("bench/handler.wasm"))) {
       for (int i = 0; i < 3; i++) {

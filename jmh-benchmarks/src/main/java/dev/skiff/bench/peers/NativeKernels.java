@@ -35,8 +35,9 @@ public final class NativeKernels implements AutoCloseable {
       Process cc = new ProcessBuilder(gcc.toString(), "-O2", "-Wno-attributes",
           "-I", root.resolve("fixtures/src/bench").toString(),
           "-I", root.resolve("fixtures/zlib").toString(),
+          "-I", root.resolve("fixtures/lua").toString(), "-I", "/usr/include/lua5.4",
           "-o", binary.toString(),
-          root.resolve("jmh-benchmarks/src/main/c/native_kernels.c").toString(), "-lz")
+          root.resolve("jmh-benchmarks/src/main/c/native_kernels.c").toString(), "-lz", "-llua5.4")
           .redirectErrorStream(true).start();
       String output = new String(cc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       if (!cc.waitFor(60, TimeUnit.SECONDS) || cc.exitValue() != 0) {
@@ -53,7 +54,7 @@ public final class NativeKernels implements AutoCloseable {
     }
   }
 
-  /** Runs {@code fn(arg)} natively (fn: fill, hash, sieve, fib, nop) and returns its result. */
+  /** Runs {@code fn(arg)} natively (fn: one of native_kernels.c's) and returns its result. */
   public long call(String fn, int arg) {
     try {
       toHarness.write((fn + ' ' + Integer.toUnsignedString(arg) + '\n').getBytes(StandardCharsets.US_ASCII));

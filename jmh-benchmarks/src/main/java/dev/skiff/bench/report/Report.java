@@ -84,6 +84,11 @@ public final class Report {
       new Suite("zlib (time per call, one instance)", "ZlibBenchmark", "chicory-compiler",
           "Debian 12's zlib 1.2.13: compress2 of 1 MiB of text-like data at level 6, and uncompress. "
               + "`native` links Debian's libz of the same version. Baseline: raw Chicory's runtime compiler."),
+      new Suite("Lua (time per call, one instance)", "LuaBenchmark", "chicory-compiler",
+          "Debian 12's Lua 5.4.4 running a script: 10,000 records built, sorted, formatted, matched and "
+              + "hashed, and 22,000 recursive calls. luaScriptHugeMethodsCompiled runs in a JVM with "
+              + "-XX:-DontCompileHugeMethods (Lua's interpreter loop compiles to a method above HotSpot's "
+              + "8,000-byte limit). `native` links Debian's liblua5.4. Baseline: raw Chicory's runtime compiler."),
       new Suite("Request handler", "HandlerBenchmark", "chicory-compiler",
           "instancePerRequest: instantiate, write a 66-byte request, call `handle`, read the response, "
               + "close. warmCall: the same on one long-lived instance. Baseline: raw Chicory's compiler."),
@@ -187,7 +192,8 @@ public final class Report {
           continue;
         }
         md.append("**").append(jdk).append("**\n\n");
-        boolean withNative = suite.classPrefix.equals("ComputeBenchmark") || suite.classPrefix.equals("ZlibBenchmark");
+        boolean withNative = suite.classPrefix.equals("ComputeBenchmark") || suite.classPrefix.equals("ZlibBenchmark")
+            || suite.classPrefix.equals("LuaBenchmark");
         md.append("| benchmark | runtime | time | ratio to ").append(suite.baseline == null ? "-" : suite.baseline)
             .append(withNative ? " | ratio to native |" : " |").append('\n');
         md.append(withNative ? "|---|---|---:|---:|---:|\n" : "|---|---|---:|---:|\n");
