@@ -18,24 +18,31 @@ final class HugeMethods {
   /** HotSpot's {@code HugeMethodLimit}, a develop flag: the same in every product JVM. */
   static final int LIMIT = 8000;
 
-  private static final boolean SKIPPED = jvmSkipsHugeMethods();
-
   /** A method of a class file and its bytecode length. */
   record Method(String name, int length) {}
 
   private HugeMethods() {}
 
-  /** Whether this JVM leaves methods above {@link #LIMIT} to its interpreter (true when it cannot tell). */
+  /**
+   * Whether this JVM leaves methods above {@link #LIMIT} to its interpreter: HotSpot with
+   * {@code DontCompileHugeMethods} on. Asked only once a huge method is found, since it starts the
+   * JVM's management code, which a cold start otherwise never loads.
+   */
   static boolean skipped() {
-    return SKIPPED;
+    return Flag.SKIPPED;
   }
 
-  private static boolean jvmSkipsHugeMethods() {
-    try {
-      HotSpotDiagnosticMXBean hotSpot = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
-      return hotSpot == null || !"false".equals(hotSpot.getVMOption("DontCompileHugeMethods").getValue());
-    } catch (RuntimeException | LinkageError e) {
-      return true; // not HotSpot, or no such option: say what HotSpot would do
+  /** Holds the flag, read when first asked. */
+  private static final class Flag {
+    static final boolean SKIPPED = read();
+
+    private static boolean read() {
+      try {
+        HotSpotDiagnosticMXBean hotSpot = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
+        return hotSpot != null && "true".equals(hotSpot.getVMOption("DontCompileHugeMethods").getValue());
+      } catch (RuntimeException | LinkageError e) {
+        return false; // not HotSpot, or no such option: its limit does not apply
+      }
     }
   }
 

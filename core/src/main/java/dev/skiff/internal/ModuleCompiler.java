@@ -24,10 +24,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Consumer;
+import java.util.StringJoiner;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -70,8 +70,7 @@ public final class ModuleCompiler {
    * module {@code digest}. Logs, once, when the code holds a function this JVM will not JIT-compile.
    */
   public static Function<Instance, Machine> factory(CompiledCodeCache.Entry entry, WasmModule module, String digest) {
-    LazyClassLoader loader = new LazyClassLoader(new HashMap<>(entry.classes),
-        HugeMethods.skipped() ? new HugeFunctionNotice(module, digest) : huge -> {});
+    LazyClassLoader loader = new LazyClassLoader(new HashMap<>(entry.classes), new HugeFunctionNotice(module, digest));
     FlatMemory.openTo(loader.getUnnamedModule()); // the memory helpers read FlatMemory's bytes
     GuestInterrupts.openTo(loader.getUnnamedModule()); // the back-edges call its check
     MethodHandle constructor;
@@ -140,33 +139,43 @@ public final class ModuleCompiler {
   }
 
   /**
-   * Logs the first generated class with methods HotSpot will not JIT-compile (see {@link HugeMethods}),
+   * Logs the first generated class with methods this JVM will not JIT-compile (see {@link HugeMethods}),
    * naming the Wasm functions; the classes are defined as code first uses them, so "at least".
    */
-  static final class HugeFunctionNotice implements Consumer<List<HugeMethods.Method>> {
+  static final class HugeFunctionNotice {
     private static final Pattern FUNCTION = Pattern.compile("func_(\\d+)");
     private final WasmModule module;
     private final String digest;
-    private final AtomicBoolean told = new AtomicBoolean();
+    private volatile boolean done;
 
     HugeFunctionNotice(WasmModule module, String digest) {
       this.module = module;
       this.digest = digest;
     }
 
-    @Override
-    public void accept(List<HugeMethods.Method> huge) {
-      if (!huge.isEmpty() && told.compareAndSet(false, true)) {
-        LOG.log(Level.INFO, message(huge));
+    /** Looks at a class about to be defined; never fails, since it only informs. */
+    void inspect(byte[] classFile) {
+      if (done) {
+        return;
+      }
+      List<HugeMethods.Method> huge;
+      try {
+        huge = HugeMethods.in(classFile);
+      } catch (RuntimeException e) {
+        return; // a class file this reader does not follow: no notice rather than no class
+      }
+      if (!huge.isEmpty()) {
+        done = true; // one notice per module, and none where the limit does not apply
+        if (HugeMethods.skipped()) {
+          LOG.log(Level.INFO, message(huge));
+        }
       }
     }
 
     /** What the log says of {@code huge}, methods of one generated class. */
     String message(List<HugeMethods.Method> huge) {
-      StringBuilder functions = new StringBuilder();
-      for (HugeMethods.Method method : huge) {
-        functions.append(functions.length() == 0 ? "" : ", ").append(describe(method));
-      }
+      StringJoiner functions = new StringJoiner("; ");
+      huge.forEach(method -> functions.add(describe(method)));
       return "Module " + digest + " has compiled functions larger than HotSpot JIT-compiles ("
           + HugeMethods.LIMIT + " bytes of JVM bytecode), which run in the JVM's bytecode interpreter, several"
           + " times slower: at least " + functions + ". Run the JVM with -XX:-DontCompileHugeMethods (for the"
@@ -175,24 +184,25 @@ public final class ModuleCompiler {
 
     private String describe(HugeMethods.Method method) {
       Matcher m = FUNCTION.matcher(method.name());
-      String name = null;
-      if (m.matches() && module.nameSection() != null) {
-        name = module.nameSection().nameOfFunction(Integer.parseInt(m.group(1)));
+      if (!m.matches()) {
+        return method.name() + ": " + String.format(Locale.ROOT, "%,d", method.length()) + " bytes";
       }
-      return (m.matches() ? "function " + m.group(1) : method.name()) + (name != null ? " (" + name + ")" : "")
-          + ", " + method.length() + " bytes";
+      int index = Integer.parseInt(m.group(1));
+      String name = module.nameSection() == null ? null : module.nameSection().nameOfFunction(index);
+      return "function " + index + (name != null ? " (" + name + ")" : "") + ": "
+          + String.format(Locale.ROOT, "%,d", method.length()) + " bytes";
     }
   }
 
   /** Defines a generated class when code first refers to it, not all of them up front. */
   private static final class LazyClassLoader extends ClassLoader {
     private final Map<String, byte[]> classes;
-    private final Consumer<List<HugeMethods.Method>> onHugeMethods;
+    private final HugeFunctionNotice notice;
 
-    LazyClassLoader(Map<String, byte[]> classes, Consumer<List<HugeMethods.Method>> onHugeMethods) {
+    LazyClassLoader(Map<String, byte[]> classes, HugeFunctionNotice notice) {
       super(ModuleCompiler.class.getClassLoader());
       this.classes = classes;
-      this.onHugeMethods = onHugeMethods;
+      this.notice = notice;
     }
 
     @Override
@@ -204,7 +214,7 @@ public final class ModuleCompiler {
       if (bytes == null) {
         throw new ClassNotFoundException(name);
       }
-      onHugeMethods.accept(HugeMethods.in(bytes));
+      notice.inspect(bytes);
       return defineClass(name, bytes, 0, bytes.length);
     }
   }

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.junit.jupiter.api.Test;
 import org.objectweb.asm.ClassWriter;
 import org.objectweb.asm.MethodVisitor;
@@ -54,8 +55,8 @@ class HugeMethodsTest {
         Parser.parse(Fixtures.wasm("bench/lua.wasm")), "sha256:0123").message(huge);
     HugeMethods.Method first = huge.stream().filter(m -> m.name().startsWith("func_")).findFirst().orElseThrow();
     assertTrue(notice.startsWith("Module sha256:0123 has compiled functions larger than HotSpot JIT-compiles"), notice);
-    assertTrue(notice.contains("function " + first.name().substring("func_".length()) + ", " + first.length() + " bytes"),
-        notice);
+    assertTrue(notice.contains("function " + first.name().substring("func_".length()) + ": "
+        + String.format(Locale.ROOT, "%,d", first.length()) + " bytes"), notice);
     assertTrue(notice.contains("-XX:-DontCompileHugeMethods"), notice);
   }
 
@@ -65,7 +66,20 @@ class HugeMethodsTest {
     assertEquals(1, huge.size(), huge.toString());
     String notice = new ModuleCompiler.HugeFunctionNotice(
         Parser.parse(Fixtures.wasm("core/deep_trap.wasm")), "sha256:0123").message(huge);
-    assertTrue(notice.contains(" (printf_core), " + huge.get(0).length() + " bytes"), notice);
+    assertTrue(notice.contains(" (printf_core): " + String.format(Locale.ROOT, "%,d", huge.get(0).length()) + " bytes"),
+        notice);
+  }
+
+  @Test
+  void readsTheFlagOfThisJvm() {
+    assertTrue(HugeMethods.skipped(), "the tests run on HotSpot with its default -XX:+DontCompileHugeMethods");
+  }
+
+  @Test
+  void aClassFileTheReaderDoesNotFollowIsLeftAlone() throws IOException {
+    ModuleCompiler.HugeFunctionNotice notice =
+        new ModuleCompiler.HugeFunctionNotice(Parser.parse(Fixtures.wasm("core/loop.wasm")), "sha256:0123");
+    notice.inspect(new byte[] {(byte) 0xCA, (byte) 0xFE, 0, 0, 0, 61, 0x7f}); // cut short: no exception
   }
 
   @Test
