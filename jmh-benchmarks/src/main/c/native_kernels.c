@@ -1,12 +1,13 @@
-// The native reference for the compute kernels: the very same C (fixtures/src/bench/kernels.c),
+// The native reference for the compute kernels: the very same C (fixtures/src/bench/kernels.c, bulk.c),
 // compiled with gcc -O2 for the host, driven over a pipe by NativeKernels. Protocol, one line each:
-//   "<fn> <arg>\n"  ->  "<result>\n"   with fn in fill, hash, sieve, fib, matmul, zlib_fill,
+//   "<fn> <arg>\n"  ->  "<result>\n"   with fn in fill, hash, sieve, fib, matmul, bulk, zlib_fill,
 //   zlib_deflate, zlib_inflate, lua_setup, lua_run, nop (zlib_kernels.c and lua_kernels.c are linked
 //   against Debian's libz and liblua5.4 of the versions their Wasm builds use)
 // so one JMH operation is one call plus one pipe round trip (the "nop" figure measures that trip).
 #include <stdio.h>
 #include <string.h>
 #include "kernels.c"
+#include "bulk.c"
 #include "zlib_kernels.c"
 #include "lua_kernels.c"
 
@@ -20,6 +21,7 @@ int main(void) {
     else if (strcmp(fn, "sieve") == 0) result = sieve((uint32_t)arg);
     else if (strcmp(fn, "fib") == 0) result = fib((uint32_t)arg);
     else if (strcmp(fn, "matmul") == 0) result = matmul((uint32_t)arg);
+    else if (strcmp(fn, "bulk") == 0) result = bulk((uint32_t)arg);
     else if (strcmp(fn, "zlib_fill") == 0) { zlib_fill((uint32_t)arg); result = 0; }
     else if (strcmp(fn, "zlib_deflate") == 0) result = zlib_deflate((uint32_t)arg);
     else if (strcmp(fn, "zlib_inflate") == 0) result = zlib_inflate((uint32_t)arg);

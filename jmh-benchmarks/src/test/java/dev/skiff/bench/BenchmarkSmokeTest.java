@@ -55,6 +55,8 @@ class BenchmarkSmokeTest {
           "zlibDeflate1MiB/skiff-compiler", "zlibDeflate1MiB/chicory-compiler", "zlibDeflate1MiB/wasmtime",
           "zlibDeflate1MiB/native", "zlibInflate1MiB/skiff-compiler", "zlibInflate1MiB/chicory-compiler",
           "zlibInflate1MiB/wasmtime", "zlibInflate1MiB/native",
+          "memoryCopyFill/skiff-compiler", "memoryCopyFill/chicory-compiler", "memoryCopyFill/wasmtime",
+          "memoryCopyFill/native",
           "luaScript/skiff-compiler", "luaScript/chicory-compiler", "luaScript/wasmtime", "luaScript/native",
           "luaScriptHugeMethodsCompiled/skiff-compiler", "luaScriptHugeMethodsCompiled/chicory-compiler",
           "luaScriptHugeMethodsCompiled/wasmtime", "luaScriptHugeMethodsCompiled/native",

@@ -76,6 +76,19 @@ class PeersAgreeTest {
 
   @ParameterizedTest
   @MethodSource("runtimes")
+  void bulkMemoryMovesTheBytesAsNativeMemmoveDoes(Runtime runtime) {
+    try (PeerModule module = runtime.load(Fixtures.wasm("bench/bulk.wasm"));
+         PeerInstance instance = module.instantiate()) {
+      for (int rounds : new int[] {0, 1, 2, BulkMemoryBenchmark.ROUNDS}) {
+        // an i32 result: the runtimes give it signed, the native harness unsigned
+        assertEquals((int) nativeKernels.call("bulk", rounds), (int) instance.function("bulk").call(rounds),
+            rounds + " rounds");
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("runtimes")
   void luaRunsTheScriptAsNativeLuaDoes(Runtime runtime) {
     int n = 500; // a twentieth of the benchmark's records keeps the interpreters quick
     try (PeerModule module = runtime.load(Fixtures.wasm("bench/lua.wasm"));

@@ -99,8 +99,12 @@ class FlatMemoryTest {
     Memory m = WasiPreview1.memory(new MemoryLimits(3, 3));
     byte[] pattern = new byte[3 * PAGE];
     new Random(3).nextBytes(pattern);
+    // the memory copies in blocks of a page: moves by one byte, by a block, by one more or less, and lengths
+    // of whole blocks, across block ends, in both directions
     for (int[] c : new int[][] {{10, PAGE - 5, PAGE + 20}, {PAGE - 5, 10, PAGE + 20}, {1, 0, 2 * PAGE + 7},
-        {0, 1, 2 * PAGE + 7}, {PAGE, PAGE, PAGE}}) {
+        {0, 1, 2 * PAGE + 7}, {PAGE, PAGE, PAGE}, {0, PAGE, 2 * PAGE}, {PAGE, 0, 2 * PAGE},
+        {PAGE + 1, 0, 2 * PAGE - 1}, {0, PAGE - 1, 2 * PAGE + 1}, {PAGE - 1, 0, 2 * PAGE + 1},
+        {3, 7, 2 * PAGE}, {7, 3, 2 * PAGE}, {0, 0, 0}, {9, 4, 1}}) {
       m.write(0, pattern);
       byte[] expected = pattern.clone();
       System.arraycopy(expected, c[1], expected, c[0], c[2]);

@@ -84,6 +84,10 @@ public final class Report {
       new Suite("zlib (time per call, one instance)", "ZlibBenchmark", "chicory-compiler",
           "Debian 12's zlib 1.2.13: compress2 of 1 MiB of text-like data at level 6, and uncompress. "
               + "`native` links Debian's libz of the same version. Baseline: raw Chicory's runtime compiler."),
+      new Suite("memory.copy and memory.fill (time per call, one instance)", "BulkMemoryBenchmark", "chicory-compiler",
+          "16 rounds over a 4 MiB buffer of an overlapping memmove of all but 8 KiB, a 64 KiB memset and 64 "
+              + "memcpys of 256 bytes, each one memory.copy or memory.fill (clang -mbulk-memory). `native` is "
+              + "the same C with glibc. Baseline: raw Chicory's runtime compiler."),
       new Suite("Lua (time per call, one instance)", "LuaBenchmark", "chicory-compiler",
           "Debian 12's Lua 5.4.4 running a script: 10,000 records built, sorted, formatted, matched and "
               + "hashed, and 22,000 recursive calls. luaScriptHugeMethodsCompiled runs in a JVM with "
@@ -193,7 +197,7 @@ public final class Report {
         }
         md.append("**").append(jdk).append("**\n\n");
         boolean withNative = suite.classPrefix.equals("ComputeBenchmark") || suite.classPrefix.equals("ZlibBenchmark")
-            || suite.classPrefix.equals("LuaBenchmark");
+            || suite.classPrefix.equals("LuaBenchmark") || suite.classPrefix.equals("BulkMemoryBenchmark");
         md.append("| benchmark | runtime | time | ratio to ").append(suite.baseline == null ? "-" : suite.baseline)
             .append(withNative ? " | ratio to native |" : " |").append('\n');
         md.append(withNative ? "|---|---|---:|---:|---:|\n" : "|---|---|---:|---:|\n");

@@ -403,13 +403,31 @@ public final class FlatMemory implements Memory {
     Arrays.fill(bytes, from, to, value);
   }
 
-  /** {@code memory.copy}: overlapping ranges behave as if copied through a temporary buffer. */
+  /**
+   * {@code memory.copy}: overlapping ranges behave as if copied through a temporary buffer. Copied in
+   * blocks of {@link #COPY_BLOCK} bytes, the last block first when the bytes move up over themselves
+   * (each {@code System.arraycopy} is a memmove): on JDK 25 one arraycopy of a few MiB onto itself a
+   * few bytes away ran at half the speed of the same bytes in blocks, or of JDK 17
+   * ({@code BulkMemoryBenchmark}: 1,550-1,690 against 820-940 µs a call).
+   */
   @Override
   public void copy(int dest, int src, int len) {
     check(src, len);
     check(dest, len);
-    System.arraycopy(bytes, src, bytes, dest, len); // arraycopy is a memmove
+    if (dest > src && dest - src < len) {
+      for (int end = len; end > 0; end -= COPY_BLOCK) {
+        int n = Math.min(COPY_BLOCK, end);
+        System.arraycopy(bytes, src + end - n, bytes, dest + end - n, n);
+      }
+    } else {
+      for (int off = 0; off < len; off += COPY_BLOCK) {
+        System.arraycopy(bytes, src + off, bytes, dest + off, Math.min(COPY_BLOCK, len - off));
+      }
+    }
   }
+
+  /** The block of {@link #copy}: small enough for the JDK's fast copy, large enough to cost no calls. */
+  private static final int COPY_BLOCK = 1 << 16;
 
   private boolean inBounds(int addr, int len) {
     return len >= 0 && (addr & 0xFFFFFFFFL) + len <= size;
