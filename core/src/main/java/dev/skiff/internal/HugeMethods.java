@@ -12,7 +12,7 @@ import java.util.List;
  * {@code -XX:+DontCompileHugeMethods}, HotSpot never compiles a method of more than 8,000 bytes of
  * bytecode, so a large Wasm function (an interpreter's dispatch loop, {@code printf}'s core) that
  * Chicory compiled to such a method runs in the JVM's bytecode interpreter for ever, many times slower
- * (Lua 5.4 running a script: 8x, {@code LuaBenchmark}), and nothing else says so.
+ * (Lua 5.4 running a script: 7-9x, {@code LuaBenchmark}), and nothing else says so.
  */
 final class HugeMethods {
   /** HotSpot's {@code HugeMethodLimit}, a develop flag: the same in every product JVM. */
