@@ -1,8 +1,9 @@
 // The native reference for the compute kernels: the very same C (fixtures/src/bench/kernels.c, bulk.c),
 // compiled with gcc -O2 for the host, driven over a pipe by NativeKernels. Protocol, one line each:
 //   "<fn> <arg>\n"  ->  "<result>\n"   with fn in fill, hash, sieve, fib, matmul, bulk, zlib_fill,
-//   zlib_deflate, zlib_inflate, lua_setup, lua_run, nop (zlib_kernels.c and lua_kernels.c are linked
-//   against Debian's libz and liblua5.4 of the versions their Wasm builds use)
+//   zlib_deflate, zlib_inflate, lua_setup, lua_run, sqlite_run, nop (zlib_kernels.c, lua_kernels.c and
+//   sqlite_kernels.c are linked against Debian's libz, liblua5.4 and libsqlite3 of the versions their
+//   Wasm builds use)
 // so one JMH operation is one call plus one pipe round trip (the "nop" figure measures that trip).
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "bulk.c"
 #include "zlib_kernels.c"
 #include "lua_kernels.c"
+#include "sqlite_kernels.c"
 
 int main(void) {
   char fn[16];
@@ -27,6 +29,7 @@ int main(void) {
     else if (strcmp(fn, "zlib_inflate") == 0) result = zlib_inflate((uint32_t)arg);
     else if (strcmp(fn, "lua_setup") == 0) result = lua_setup((uint32_t)arg);
     else if (strcmp(fn, "lua_run") == 0) result = lua_run((uint32_t)arg);
+    else if (strcmp(fn, "sqlite_run") == 0) result = sqlite_run((uint32_t)arg);
     else if (strcmp(fn, "fill") == 0) { fill((uint32_t)arg); result = 0; }
     else if (strcmp(fn, "nop") == 0) result = arg;
     else { fprintf(stderr, "unknown function %s\n", fn); return 2; }

@@ -89,6 +89,22 @@ class PeersAgreeTest {
 
   @ParameterizedTest
   @MethodSource("runtimes")
+  void sqliteAnswersTheQueriesAsNativeSqliteDoes(Runtime runtime) {
+    int n = 100; // a twentieth of the benchmark's rows keeps the interpreters quick
+    try (PeerModule module = runtime.load(Fixtures.wasm("bench/sqlite.wasm"));
+         PeerInstance instance = module.instantiate()) {
+      long checksum = instance.function("sqlite_run").call(n);
+      assertTrue(checksum < 1L << 32, "every statement ran: " + checksum);
+      assertEquals(nativeKernels.call("sqlite_run", n), checksum, "checksum, same SQLite and statements");
+      if (!runtime.name().contains("INTERPRETER")) {
+        assertEquals(nativeKernels.call("sqlite_run", SqliteBenchmark.ROWS),
+            instance.function("sqlite_run").call(SqliteBenchmark.ROWS), "checksum of the benchmark's run");
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("runtimes")
   void luaRunsTheScriptAsNativeLuaDoes(Runtime runtime) {
     int n = 500; // a twentieth of the benchmark's records keeps the interpreters quick
     try (PeerModule module = runtime.load(Fixtures.wasm("bench/lua.wasm"));

@@ -88,6 +88,11 @@ public final class Report {
           "16 rounds over a 4 MiB buffer of an overlapping memmove of all but 8 KiB, a 64 KiB memset and 64 "
               + "memcpys of 256 bytes, each one memory.copy or memory.fill (clang -mbulk-memory). `native` is "
               + "the same C with glibc. Baseline: raw Chicory's runtime compiler."),
+      new Suite("SQLite (time per call, one instance)", "SqliteBenchmark", "chicory-compiler",
+          "Debian 12's SQLite 3.40.1: a fresh in-memory database of 2,000 rows per call, indexed, with "
+              + "lookups, a range scan, aggregates, a join and string functions. "
+              + "sqliteQueriesHugeMethodsCompiled runs in a JVM with -XX:-DontCompileHugeMethods. `native` "
+              + "links Debian's libsqlite3. Baseline: raw Chicory's runtime compiler."),
       new Suite("Lua (time per call, one instance)", "LuaBenchmark", "chicory-compiler",
           "Debian 12's Lua 5.4.4 running a script: 10,000 records built, sorted, formatted, matched and "
               + "hashed, and 22,000 recursive calls. luaScriptHugeMethodsCompiled runs in a JVM with "
@@ -197,7 +202,8 @@ public final class Report {
         }
         md.append("**").append(jdk).append("**\n\n");
         boolean withNative = suite.classPrefix.equals("ComputeBenchmark") || suite.classPrefix.equals("ZlibBenchmark")
-            || suite.classPrefix.equals("LuaBenchmark") || suite.classPrefix.equals("BulkMemoryBenchmark");
+            || suite.classPrefix.equals("LuaBenchmark") || suite.classPrefix.equals("BulkMemoryBenchmark")
+            || suite.classPrefix.equals("SqliteBenchmark");
         md.append("| benchmark | runtime | time | ratio to ").append(suite.baseline == null ? "-" : suite.baseline)
             .append(withNative ? " | ratio to native |" : " |").append('\n');
         md.append(withNative ? "|---|---|---:|---:|---:|\n" : "|---|---|---:|---:|\n");
