@@ -5,6 +5,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -17,6 +18,8 @@ import java.util.List;
 final class HugeMethods {
   /** HotSpot's {@code HugeMethodLimit}, a develop flag: the same in every product JVM. */
   static final int LIMIT = 8000;
+
+  private static final byte[] CODE = "Code".getBytes(StandardCharsets.US_ASCII);
 
   /** A method of a class file and its bytecode length. */
   record Method(String name, int length) {}
@@ -46,18 +49,25 @@ final class HugeMethods {
     }
   }
 
-  /** The methods of a class file whose code is longer than {@link #LIMIT} bytes. */
+  /**
+   * The methods of a class file whose code is longer than {@link #LIMIT} bytes. Runs as each generated
+   * class is defined, so it decodes no constant but the names of the methods it returns.
+   */
   static List<Method> in(byte[] classFile) {
     ByteBuffer in = ByteBuffer.wrap(classFile);
     in.position(8); // magic, minor and major version
     int constants = Short.toUnsignedInt(in.getShort());
-    String[] utf8 = new String[constants];
+    int[] utf8At = new int[constants]; // where each UTF-8 constant's length field is; 0 for other kinds
+    int code = 0; // the index of the constant "Code"
     for (int i = 1; i < constants; i++) {
       int tag = in.get();
       switch (tag) {
         case 1 -> {
+          utf8At[i] = in.position();
           int length = Short.toUnsignedInt(in.getShort());
-          utf8[i] = new String(classFile, in.position(), length, StandardCharsets.UTF_8); // names are ASCII
+          if (length == CODE.length && Arrays.equals(classFile, in.position(), in.position() + length, CODE, 0, length)) {
+            code = i;
+          }
           in.position(in.position() + length);
         }
         case 5, 6 -> { // long, double: 8 bytes and two entries
@@ -78,17 +88,19 @@ final class HugeMethods {
     int methods = Short.toUnsignedInt(in.getShort());
     for (int m = 0; m < methods; m++) {
       in.getShort(); // access flags
-      String name = utf8[Short.toUnsignedInt(in.getShort())];
+      int name = Short.toUnsignedInt(in.getShort());
       in.getShort(); // descriptor
       int attributes = Short.toUnsignedInt(in.getShort());
       for (int a = 0; a < attributes; a++) {
-        String attribute = utf8[Short.toUnsignedInt(in.getShort())];
+        int attribute = Short.toUnsignedInt(in.getShort());
         int length = in.getInt();
         int end = in.position() + length;
-        if ("Code".equals(attribute)) {
+        if (attribute == code) { // no attribute names constant 0, so a class without "Code" never matches
           int codeLength = in.getInt(in.position() + 4); // after max_stack and max_locals
           if (codeLength > LIMIT) {
-            huge.add(new Method(name, codeLength));
+            int at = utf8At[name];
+            huge.add(new Method(new String(classFile, at + 2, Short.toUnsignedInt(in.getShort(at)),
+                StandardCharsets.UTF_8), codeLength)); // method names are ASCII
           }
         }
         in.position(end);
