@@ -28,8 +28,8 @@ public final class Versions {
    * The folder name for compiled code: Chicory keys its cache by module digest alone, so the Chicory
    * version and our compiler options (interpreter fallback SILENT, default class layout) are in the path;
    * v2 is the entry layout (classes, stub module and interpreted functions in one jar); "flat2" is
-   * the second form of the memory helpers of {@link FlatMemoryAccess} in the generated code, "stop" its back-edge check
-   * of {@link GuestInterrupts}.
+   * the second form of the memory helpers of {@link FlatMemoryAccess} in the generated code, "stop"
+   * its back-edge check of {@link GuestInterrupts}.
    */
   public static String compiledCodeNamespace() {
     return "chicory-" + CHICORY + "-fallback-silent-flat2-stop-v2";

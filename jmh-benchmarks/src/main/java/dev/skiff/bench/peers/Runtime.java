@@ -26,6 +26,11 @@ public enum Runtime {
     return id;
   }
 
+  /** Whether this runtime interprets the module (a run of a real program takes it minutes). */
+  public boolean interprets() {
+    return this == SKIFF_INTERPRETER || this == CHICORY_INTERPRETER;
+  }
+
   /** The runtime named {@code id}. */
   public static Runtime of(String id) {
     for (Runtime r : values()) {
