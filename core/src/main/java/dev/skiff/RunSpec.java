@@ -99,10 +99,6 @@ final class RunSpec {
     return lastInstanceCompiled;
   }
 
-  WasmModule module() {
-    return loaded.module();
-  }
-
   /** A WASI world with the configured streams, or null when the module imports no WASI. */
   WasiPreview1 createWasi() {
     return createWasi(Map.of(), stdin, stdout, stderr);
@@ -162,7 +158,7 @@ final class RunSpec {
     try {
       return builder.build();
     } catch (RuntimeException | StackOverflowError e) {
-      throw Guest.translate(e, "instantiation of " + artifact.source(), loaded.module());
+      throw Guest.translate(e, "instantiation of " + artifact.source(), module);
     }
   }
 
@@ -189,7 +185,7 @@ final class RunSpec {
     try {
       return builder.build();
     } catch (RuntimeException | StackOverflowError e) {
-      throw Guest.translate(e, "instantiation of " + artifact.source(), loaded.module());
+      throw Guest.translate(e, "instantiation of " + artifact.source(), plan.module());
     }
   }
 

@@ -318,7 +318,7 @@ public final class Runner {
         } catch (RuntimeException | StackOverflowError e) {
           WasiExitException exit = Guest.exitOf(e);
           if (exit == null) {
-            throw Guest.translate(e, "_start of " + artifact.source(), loaded.module());
+            throw Guest.translate(e, "_start of " + artifact.source(), instance.module());
           }
           exitCode = exit.exitCode();
         }
@@ -360,7 +360,7 @@ public final class Runner {
           try {
             instance.export("_initialize").apply();
           } catch (RuntimeException | StackOverflowError e) {
-            throw Guest.translate(e, "_initialize of " + artifact.source(), loaded.module());
+            throw Guest.translate(e, "_initialize of " + artifact.source(), instance.module());
           }
         }
         return new WasmInstance(instance, wasi, threads, timeout);

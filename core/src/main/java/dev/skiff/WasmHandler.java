@@ -148,7 +148,7 @@ public final class WasmHandler {
         } catch (RuntimeException | StackOverflowError e) {
           WasiExitException exit = Guest.exitOf(e);
           if (exit == null) {
-            throw Guest.translate(e, "the handler " + source(), spec.module());
+            throw Guest.translate(e, "the handler " + source(), instance.module());
           }
           exitCode = exit.exitCode();
         }

@@ -1,11 +1,13 @@
 package dev.skiff.internal;
 
+import com.dylibso.chicory.wasm.Encoding;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.AnnotatedInstruction;
 import com.dylibso.chicory.wasm.types.CustomSection;
 import com.dylibso.chicory.wasm.types.FunctionBody;
 import com.dylibso.chicory.wasm.types.UnknownCustomSection;
 import com.dylibso.chicory.wasm.types.ValType;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -21,7 +23,7 @@ import java.util.WeakHashMap;
  */
 public final class DwarfLines {
   private static final Map<WasmModule, DwarfLines> CACHE = new WeakHashMap<>();
-  private static final DwarfLines NONE = new DwarfLines(new long[0], new String[0], new int[0], 0);
+  private static final DwarfLines NONE = new DwarfLines(new long[0], new String[0], new int[0], 0, null);
 
   /** Row start addresses (sorted), with the file and line that holds from there to the next row. */
   private final long[] addresses;
@@ -29,12 +31,21 @@ public final class DwarfLines {
   private final int[] lines;
   /** The module offset of the Code section's payload. */
   private final int codeOffset;
+  /**
+   * For a module with large functions split ({@link FunctionSplitter}): where each original body's
+   * first instruction was in the original Code payload, which the DWARF describes; else null.
+   */
+  private final int[] originalStarts;
 
-  private DwarfLines(long[] addresses, String[] files, int[] lines, int codeOffset) {
+  /** The custom section of a split module that holds the original bodies' code offsets. */
+  static final String SPLIT_SECTION = "skiff.split";
+
+  private DwarfLines(long[] addresses, String[] files, int[] lines, int codeOffset, int[] originalStarts) {
     this.addresses = addresses;
     this.files = files;
     this.lines = lines;
     this.codeOffset = codeOffset;
+    this.originalStarts = originalStarts;
   }
 
   /** The line table of a module, read once; empty when it has no (readable) {@code .debug_line}. */
@@ -63,6 +74,9 @@ public final class DwarfLines {
       return null;
     }
     int body = funcIndex - Modules.importedFunctionCount(module);
+    if (originalStarts != null) { // a split module: only the first row of an original function is known
+      return pc == 0 && body >= 0 && body < originalStarts.length ? at(originalStarts[body] + codeOffset) : null;
+    }
     if (body < 0 || body >= module.codeSection().functionBodyCount()) {
       return null;
     }
@@ -79,7 +93,9 @@ public final class DwarfLines {
       return NONE;
     }
     try {
-      int codeOffset = codeOffset(module);
+      byte[] split = custom(module, SPLIT_SECTION);
+      int[] originalStarts = split == null ? null : originalStarts(split);
+      int codeOffset = split == null ? codeOffset(module) : 0; // the rows of a split module are looked up by payload offset
       if (codeOffset < 0) {
         return NONE;
       }
@@ -102,10 +118,19 @@ public final class DwarfLines {
         lines[i] = (int) rows.get(order[i])[1];
         files[i] = rowFiles.get(order[i]);
       }
-      return new DwarfLines(addresses, files, lines, codeOffset);
+      return new DwarfLines(addresses, files, lines, codeOffset, originalStarts);
     } catch (RuntimeException e) {
       return NONE; // malformed debug info only costs the file:line, never the trap's message
     }
+  }
+
+  private static int[] originalStarts(byte[] section) {
+    ByteBuffer in = ByteBuffer.wrap(section);
+    int[] starts = new int[(int) Encoding.readVarUInt32(in)];
+    for (int i = 0; i < starts.length; i++) {
+      starts[i] = (int) Encoding.readVarUInt32(in);
+    }
+    return starts;
   }
 
   private static byte[] custom(WasmModule module, String name) {

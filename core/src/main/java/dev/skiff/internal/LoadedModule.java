@@ -176,8 +176,8 @@ public final class LoadedModule {
       return null;
     }
     try {
-      if (module == null) {
-        module = full != null ? full : ModuleCompiler.parseMeta(entry);
+      if (module == null) { // the stub, not the full module: the code may be for the module split
+        module = ModuleCompiler.parseMeta(entry);
       }
       compiled = new Plan(module, ModuleCompiler.factory(entry, module, digest));
     } catch (RuntimeException e) { // passed its checksums yet does not load: never use it
@@ -261,7 +261,9 @@ public final class LoadedModule {
     WasmModule module = fullModule();
     CompiledCodeCache.Entry entry;
     if (diskCache == null) {
-      entry = ModuleCompiler.compile(module, readModule());
+      ModuleCompiler.Compiled done = ModuleCompiler.compile(module, readModule());
+      entry = done.entry();
+      module = done.module();
     } else {
       try (CompiledCodeCache.Lock lock = lockWaiting()) {
         Plan cached = loadCached();
@@ -269,7 +271,9 @@ public final class LoadedModule {
           return cached;
         }
         try {
-          entry = ModuleCompiler.compile(module, readModule());
+          ModuleCompiler.Compiled done = ModuleCompiler.compile(module, readModule());
+          entry = done.entry();
+          module = done.module();
         } catch (RuntimeException | OutOfMemoryError e) {
           diskCache.markFailed(digest);
           throw e;

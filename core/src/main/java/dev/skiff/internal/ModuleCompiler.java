@@ -45,8 +45,31 @@ public final class ModuleCompiler {
 
   private ModuleCompiler() {}
 
-  /** Compiles {@code module}, parsed from {@code bytes}; functions too large for the JVM stay interpreted. */
-  public static CompiledCodeCache.Entry compile(WasmModule module, byte[] bytes) {
+  /** What a compile made: the cache entry, and the module its code runs (the one given, or that module split). */
+  public record Compiled(CompiledCodeCache.Entry entry, WasmModule module) {}
+
+  /**
+   * Compiles {@code module}, parsed from {@code bytes}, after splitting functions too large for the JIT
+   * (see {@link FunctionSplitter}); functions too large for the JVM stay interpreted.
+   */
+  public static Compiled compile(WasmModule module, byte[] bytes) {
+    FunctionSplitter.Result split = FunctionSplitter.split(module, bytes);
+    if (split != null) {
+      try { // validated: a fault of the split must fail here, not in the generated code
+        WasmModule parts = Parser.builder().build().parse(() -> new java.io.ByteArrayInputStream(split.bytes()));
+        Compiled compiled = compileAsIs(parts, split.bytes());
+        LOG.log(Level.DEBUG, () -> "Split " + split.functionsSplit() + " large functions into " + split.parts()
+            + " more, so that the JIT compiles them");
+        return compiled;
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, "The module with its large functions split does not compile (a fault in Skiff"
+            + " or Chicory; please report it), so they are compiled whole: " + e);
+      }
+    }
+    return compileAsIs(module, bytes);
+  }
+
+  private static Compiled compileAsIs(WasmModule module, byte[] bytes) {
     CompilerResult result = Compiler.builder(module)
         .withInterpreterFallback(InterpreterFallback.SILENT)
         .withClassCollectorFactory(ShadedPatch.Collector::new)
@@ -56,8 +79,8 @@ public final class ModuleCompiler {
     // Chicory names some classes with dots and some with slashes; the class loader wants dots
     result.collector().classBytes().forEach((name, code) -> classes.put(name.replace('/', '.'), code));
     Set<Integer> interpreted = result.interpretedFunctions();
-    return new CompiledCodeCache.Entry(classes, result.collector().mainClassName(),
-        metaModule(module, bytes, interpreted), interpreted);
+    return new Compiled(new CompiledCodeCache.Entry(classes, result.collector().mainClassName(),
+        metaModule(module, bytes, interpreted), interpreted), module);
   }
 
   /** The stub module of an entry, parsed without validation (it was made from a validated module). */
