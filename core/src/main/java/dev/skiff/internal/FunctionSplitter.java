@@ -49,10 +49,18 @@ final class FunctionSplitter {
     /**
      * Below HotSpot's 8,000-byte limit with room to spare: C1 also gives up on methods of 5,000-7,000
      * bytes with many locals ("out of virtual registers"), and C2 on methods with about 40 parameters
-     * ("unsupported calling sequence"), which then stay in the JVM's interpreter.
+     * ("unsupported calling sequence"), which then stay in the JVM's interpreter. Chosen on Lua's and
+     * SQLite's interpreter loops (LuaBenchmark, SqliteBenchmark, JDK 25): smaller parts, or a smaller
+     * target, made both slower.
      */
-    static final Limits DEFAULT = new Limits(5_500, 2_500, 2_500, 160, 24);
+    static final Limits DEFAULT = new Limits(5_500, 4_000, 2_500, 160, 24);
   }
+
+  /**
+   * A br_table with this many labels or more is taken to be an interpreter's dispatch: parts that hold
+   * one are moved last, so the dispatch stays in the loop and its cases become the parts.
+   */
+  private static final int DISPATCH_LABELS = 16;
 
   private static final int BLOCK = 0x02;
   private static final int LOOP = 0x03;
@@ -637,6 +645,8 @@ final class FunctionSplitter {
     /** The constructs outside the part it branches to, by exit code; exit 0 is falling off its end. */
     final List<Integer> exits = new ArrayList<>();
     int size;
+    /** Whether it holds a dispatching br_table (see {@link #DISPATCH_LABELS}). */
+    boolean dispatches;
 
     Part(int first, int last, int baseDepth, int construct, int tailOf, boolean isIf) {
       this.first = first;
@@ -1026,7 +1036,12 @@ final class FunctionSplitter {
         }
         candidate(limits, new Part(end[inner] + 1, end[c] - 1, depth[c], -1, c, false), candidates);
       }
-      candidates.sort((a, b) -> Integer.compare(b.size, a.size));
+      // the largest first, those holding a dispatch last
+      candidates.sort(
+          (a, b) ->
+              a.dispatches != b.dispatches
+                  ? Boolean.compare(a.dispatches, b.dispatches)
+                  : Integer.compare(b.size, a.size));
       List<Part> chosen = new ArrayList<>();
       int size = bytes.length;
       for (Part part : candidates) {
@@ -1064,6 +1079,7 @@ final class FunctionSplitter {
             written.set(immediate[k]);
           }
         } else if (targets[k] != null) {
+          part.dispatches |= targets[k].length >= DISPATCH_LABELS;
           for (int target : targets[k]) {
             if (part.inside(this, target)) {
               continue;
