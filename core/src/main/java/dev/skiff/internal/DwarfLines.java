@@ -126,7 +126,11 @@ public final class DwarfLines {
 
   private static int[] originalStarts(byte[] section) {
     ByteBuffer in = ByteBuffer.wrap(section);
-    int[] starts = new int[(int) Encoding.readVarUInt32(in)];
+    long count = Encoding.readVarUInt32(in);
+    if (count > in.remaining()) { // a byte per entry at least: a module may carry a section of this name
+      throw new IllegalArgumentException("malformed " + SPLIT_SECTION + " section");
+    }
+    int[] starts = new int[(int) count];
     for (int i = 0; i < starts.length; i++) {
       starts[i] = (int) Encoding.readVarUInt32(in);
     }

@@ -50,8 +50,8 @@ final class FunctionSplitter {
      * Below HotSpot's 8,000-byte limit with room to spare: C1 also gives up on methods of 5,000-7,000
      * bytes with many locals ("out of virtual registers"), and C2 on methods with about 40 parameters
      * ("unsupported calling sequence"), which then stay in the JVM's interpreter. Chosen on Lua's and
-     * SQLite's interpreter loops (LuaBenchmark, SqliteBenchmark, JDK 25): smaller parts, or a smaller
-     * target, made both slower.
+     * SQLite's interpreter loops (LuaBenchmark, SqliteBenchmark, JDK 25): a target of 2,500 made both
+     * slower, one of 5,000 SQLite.
      */
     static final Limits DEFAULT = new Limits(5_500, 4_000, 2_500, 160, 24);
   }
@@ -61,6 +61,12 @@ final class FunctionSplitter {
    * one are moved last, so the dispatch stays in the loop and its cases become the parts.
    */
   private static final int DISPATCH_LABELS = 16;
+
+  /**
+   * Rounds of splitting per function, at most: each decodes the body again, so deeply nested code, where
+   * a round takes one part, stays linear in time.
+   */
+  private static final int MAX_ROUNDS = 64;
 
   private static final int BLOCK = 0x02;
   private static final int LOOP = 0x03;
@@ -364,7 +370,7 @@ final class FunctionSplitter {
     FunctionType type = module.typeSection().getType(module.functionSection().getFunctionType(index - functionImports));
     byte[] current = body;
     int parts = 0;
-    while (current.length > limits.target()) {
+    for (int round = 0; round < MAX_ROUNDS && current.length > limits.target(); round++) {
       Body decoded = Body.decode(current, type, module);
       if (decoded == null) {
         break; // holds something this pass does not know
@@ -373,7 +379,11 @@ final class FunctionSplitter {
       if (chosen.isEmpty()) {
         break;
       }
-      current = rewrite(index, decoded, chosen, parts);
+      byte[] next = rewrite(index, decoded, chosen, parts);
+      if (next.length > current.length - limits.minPart()) {
+        break; // the calls cost about what the parts saved (wide local indices): a round more would loop
+      }
+      current = next;
       parts += chosen.size();
     }
     return parts == 0 ? null : current;

@@ -43,6 +43,13 @@ public final class ModuleCompiler {
   private static final byte UNREACHABLE = 0x00;
   private static final byte END = 0x0b;
 
+  /**
+   * Modules larger than this are compiled whole: the split module is parsed and held beside the module
+   * given, and for a 32 MB module of 32,768 functions that no longer fitted the 2 GB heap its compile
+   * needed before.
+   */
+  static final int SPLIT_MODULES_UP_TO = 8 << 20;
+
   private ModuleCompiler() {}
 
   /** What a compile made: the cache entry, and the module its code runs (the one given, or that module split). */
@@ -53,15 +60,17 @@ public final class ModuleCompiler {
    * (see {@link FunctionSplitter}); functions too large for the JVM stay interpreted.
    */
   public static Compiled compile(WasmModule module, byte[] bytes) {
-    FunctionSplitter.Result split = FunctionSplitter.split(module, bytes);
-    if (split != null) {
+    if (bytes.length <= SPLIT_MODULES_UP_TO) {
       try { // validated: a fault of the split must fail here, not in the generated code
-        WasmModule parts = Parser.builder().build().parse(() -> new java.io.ByteArrayInputStream(split.bytes()));
-        Compiled compiled = compileAsIs(parts, split.bytes());
-        LOG.log(Level.DEBUG, () -> "Split " + split.functionsSplit() + " large functions into " + split.parts()
-            + " more, so that the JIT compiles them");
-        return compiled;
-      } catch (RuntimeException e) {
+        FunctionSplitter.Result split = FunctionSplitter.split(module, bytes);
+        if (split != null) {
+          WasmModule parts = Parser.builder().build().parse(() -> new java.io.ByteArrayInputStream(split.bytes()));
+          Compiled compiled = compileAsIs(parts, split.bytes());
+          LOG.log(Level.DEBUG, () -> "Split " + split.functionsSplit() + " large functions into "
+              + split.parts() + " more, so that the JIT compiles them");
+          return compiled;
+        }
+      } catch (RuntimeException | StackOverflowError e) {
         LOG.log(Level.WARNING, "The module with its large functions split does not compile (a fault in Skiff"
             + " or Chicory; please report it), so they are compiled whole: " + e);
       }

@@ -112,6 +112,20 @@ class FunctionSplitterTest {
   }
 
   @Test
+  @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+  void aSplitThatSavesNothingEndsAndComputesTheSame() throws IOException {
+    byte[] bytes = Files.readAllBytes(Fixtures.wasm("core/wide-locals.wasm"));
+    WasmModule whole = Parser.parse(bytes);
+    FunctionSplitter.Result split = FunctionSplitter.split(whole, bytes); // ends (the timeout)
+    WasmModule parts = split == null ? whole : Parser.parse(split.bytes());
+    for (int n = 0; n < 4; n++) {
+      int argument = n;
+      Program program = new Program("core/wide-locals.wasm", i -> call(i, "f", argument));
+      assertEquals(run(whole, program), run(parts, program), "f(" + n + ")");
+    }
+  }
+
+  @Test
   void aModuleWithoutLargeFunctionsIsLeftAlone() throws IOException {
     byte[] bytes = Files.readAllBytes(Fixtures.wasm("core/loop.wasm"));
     assertNull(FunctionSplitter.split(Parser.parse(bytes), bytes));
