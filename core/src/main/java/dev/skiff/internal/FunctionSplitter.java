@@ -379,9 +379,15 @@ final class FunctionSplitter {
       if (chosen.isEmpty()) {
         break;
       }
+      int partsMade = partBodies.size();
       byte[] next = rewrite(index, decoded, chosen, parts);
       if (next.length > current.length - limits.minPart()) {
-        break; // the calls cost about what the parts saved (wide local indices): a round more would loop
+        // the calls cost about what the parts saved (wide local indices): a round more would loop, and
+        // this round's parts are dropped, since the body that would call them is
+        partBodies.subList(partsMade, partBodies.size()).clear();
+        partTypes.subList(partsMade, partTypes.size()).clear();
+        partOrigins.subList(partsMade, partOrigins.size()).clear();
+        break;
       }
       current = next;
       parts += chosen.size();

@@ -9,10 +9,15 @@ import com.dylibso.chicory.compiler.MachineFactoryCompiler;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
+import com.dylibso.chicory.wasm.types.AnnotatedInstruction;
+import com.dylibso.chicory.wasm.types.ExternalType;
+import com.dylibso.chicory.wasm.types.FunctionBody;
+import com.dylibso.chicory.wasm.types.OpCode;
 import dev.skiff.testsupport.Fixtures;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.function.ToLongFunction;
 import java.util.stream.Stream;
@@ -79,7 +84,26 @@ class FunctionSplitterTest {
     assertTrue(split.parts() >= split.functionsSplit() && split.functionsSplit() > 0, split.toString());
     WasmModule parts = Parser.parse(split.bytes()); // validates every body
     assertEquals(whole.functionSection().functionCount() + split.parts(), parts.functionSection().functionCount());
+    assertEveryPartIsCalled(whole, parts);
     assertEquals(run(whole, program), run(parts, program), program.fixture());
+  }
+
+  /** No part is left behind uncalled (by a round of splitting that was undone, say). */
+  private static void assertEveryPartIsCalled(WasmModule whole, WasmModule parts) {
+    int imports = parts.importSection().count(ExternalType.FUNCTION);
+    int firstPart = imports + whole.functionSection().functionCount();
+    BitSet called = new BitSet();
+    for (FunctionBody body : parts.codeSection().functionBodies()) {
+      for (AnnotatedInstruction instruction : body.instructions()) {
+        if (instruction.opcode() == OpCode.CALL) {
+          called.set((int) instruction.operand(0));
+        }
+      }
+    }
+    int count = imports + parts.functionSection().functionCount();
+    for (int function = firstPart; function < count; function++) {
+      assertTrue(called.get(function), "part " + function + " is never called");
+    }
   }
 
   private static long run(WasmModule module, Program program) {
@@ -117,11 +141,13 @@ class FunctionSplitterTest {
     byte[] bytes = Files.readAllBytes(Fixtures.wasm("core/wide-locals.wasm"));
     WasmModule whole = Parser.parse(bytes);
     FunctionSplitter.Result split = FunctionSplitter.split(whole, bytes); // ends (the timeout)
-    WasmModule parts = split == null ? whole : Parser.parse(split.bytes());
+    assertNotNull(split, "g is split");
+    WasmModule parts = Parser.parse(split.bytes());
+    assertEveryPartIsCalled(whole, parts);
     for (int n = 0; n < 4; n++) {
       int argument = n;
-      Program program = new Program("core/wide-locals.wasm", i -> call(i, "f", argument));
-      assertEquals(run(whole, program), run(parts, program), "f(" + n + ")");
+      Program program = new Program("core/wide-locals.wasm", i -> call(i, "f", argument) * 31 + call(i, "g", argument));
+      assertEquals(run(whole, program), run(parts, program), "f(" + n + ") and g(" + n + ")");
     }
   }
 
