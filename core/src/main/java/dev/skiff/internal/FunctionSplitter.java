@@ -91,6 +91,12 @@ final class FunctionSplitter {
   private static final int F64 = 0x7c;
   private static final int FUNC_TYPE = 0x60;
 
+  /**
+   * A part as a function of its own: its type index, encoded body, the function it came from and its
+   * number among that function's parts (for its name).
+   */
+  private record NewFunction(int type, byte[] body, int from, int number) {}
+
   /** What a split made: the new module's bytes, and how many functions were split into how many parts. */
   record Result(byte[] bytes, int functionsSplit, int parts) {}
 
@@ -103,11 +109,8 @@ final class FunctionSplitter {
   /** New function types, each encoded from its 0x60, and the index of each. */
   private final Map<String, Integer> newTypes = new LinkedHashMap<>();
   private final int existingTypes;
-  /** The new functions: type index, encoded body, name. */
-  private final List<Integer> partTypes = new ArrayList<>();
-  private final List<byte[]> partBodies = new ArrayList<>();
-  /** The function each part came from, and its number among that function's parts. */
-  private final List<int[]> partOrigins = new ArrayList<>();
+  /** The new functions, in the order of their indices. */
+  private final List<NewFunction> newFunctions = new ArrayList<>();
   /** Scratch globals by value type (I32, I64, F32, F64), in the order of their indices. */
   private final List<Integer> scratchTypes = new ArrayList<>();
   private final int[][] scratch = new int[4][0];
@@ -174,7 +177,7 @@ final class FunctionSplitter {
       }
     }
     writer.writeSection(SectionId.CUSTOM, splitter.originalCodeStarts());
-    return new Result(writer.bytes(), splitter.functionsSplit, splitter.partBodies.size());
+    return new Result(writer.bytes(), splitter.functionsSplit, splitter.newFunctions.size());
   }
 
   private static RawSection find(List<RawSection> sections, int id) {
@@ -220,7 +223,8 @@ final class FunctionSplitter {
   }
 
   private byte[] functions(byte[] contents) {
-    return appendEntries(contents, partTypes.size(), out -> partTypes.forEach(t -> WasmWriter.writeVarUInt32(out, t)));
+    return appendEntries(contents, newFunctions.size(),
+        out -> newFunctions.forEach(f -> WasmWriter.writeVarUInt32(out, f.type())));
   }
 
   private byte[] globals(byte[] contents) {
@@ -258,7 +262,7 @@ final class FunctionSplitter {
     ByteBuffer in = ByteBuffer.wrap(contents);
     int nameLength = (int) Encoding.readVarUInt32(in);
     in.position(in.position() + nameLength);
-    ByteArrayOutputStream out = new ByteArrayOutputStream(contents.length + 64 * partOrigins.size());
+    ByteArrayOutputStream out = new ByteArrayOutputStream(contents.length + 64 * newFunctions.size());
     out.write(contents, 0, in.position());
     while (in.hasRemaining()) {
       int id = in.get() & 0xff;
@@ -267,11 +271,11 @@ final class FunctionSplitter {
       in.position(in.position() + size);
       if (id == 1) {
         Map<Integer, String> known = functionNames(sub);
-        sub = appendEntries(sub, partOrigins.size(), o -> {
-          for (int p = 0; p < partOrigins.size(); p++) {
-            int[] origin = partOrigins.get(p);
-            String base = known.getOrDefault(origin[0], "func_" + origin[0]);
-            byte[] name = (base + ".part" + origin[1]).getBytes(StandardCharsets.UTF_8);
+        sub = appendEntries(sub, newFunctions.size(), o -> {
+          for (int p = 0; p < newFunctions.size(); p++) {
+            NewFunction part = newFunctions.get(p);
+            String base = known.getOrDefault(part.from(), "func_" + part.from());
+            byte[] name = (base + ".part" + part.number()).getBytes(StandardCharsets.UTF_8);
             WasmWriter.writeVarUInt32(o, functionImports + definedFunctions + p);
             WasmWriter.writeVarUInt32(o, name.length);
             o.write(name, 0, name.length);
@@ -340,7 +344,7 @@ final class FunctionSplitter {
     if (!changed) {
       return null;
     }
-    bodies.addAll(partBodies);
+    newFunctions.forEach(f -> bodies.add(f.body()));
     ByteArrayOutputStream out = new ByteArrayOutputStream(contents.length + 1024);
     WasmWriter.writeVarUInt32(out, bodies.size());
     for (byte[] body : bodies) {
@@ -379,14 +383,12 @@ final class FunctionSplitter {
       if (chosen.isEmpty()) {
         break;
       }
-      int partsMade = partBodies.size();
+      int partsMade = newFunctions.size();
       byte[] next = rewrite(index, decoded, chosen, parts);
       if (next.length > current.length - limits.minPart()) {
         // the calls cost about what the parts saved (wide local indices): a round more would loop, and
         // this round's parts are dropped, since the body that would call them is
-        partBodies.subList(partsMade, partBodies.size()).clear();
-        partTypes.subList(partsMade, partTypes.size()).clear();
-        partOrigins.subList(partsMade, partOrigins.size()).clear();
+        newFunctions.subList(partsMade, newFunctions.size()).clear();
         break;
       }
       current = next;
@@ -404,11 +406,8 @@ final class FunctionSplitter {
     for (Part part : chosen) {
       int from = body.pos[part.first];
       out.write(body.bytes, copied, from - copied);
-      int function = functionImports + definedFunctions + partBodies.size();
-      byte[] partBody = partBody(body, part);
-      partBodies.add(partBody);
-      partOrigins.add(new int[] {index, ++n});
-      partTypes.add(typeIndex(part.signature(body)));
+      int function = functionImports + definedFunctions + newFunctions.size();
+      newFunctions.add(new NewFunction(typeIndex(part.signature(body)), partBody(body, part), index, ++n));
       callSequence(out, body, part, function);
       copied = body.pos[part.last + 1];
     }
