@@ -158,6 +158,24 @@ class ExecutionTest {
     }
   }
 
+  @ParameterizedTest
+  @EnumSource(Engine.class)
+  void globalsKeepTheirValuesPerInstance(Engine engine) {
+    WasmArtifact globals = fixture("core/globals.wasm");
+    try (WasmInstance a = globals.runner().engine(engine).instantiate();
+        WasmInstance b = globals.runner().engine(engine).instantiate()) {
+      assertEquals(1003, a.function("bump").callInt(2));
+      assertEquals(1011, b.function("bump").callInt(10));
+      assertEquals(1004, a.function("bump").callInt(1));
+      assertEquals(5_000_000_007L, a.function("bumpLong").callLong(7));
+      assertEquals(4_999_999_999L, b.function("bumpLong").callLong(-1));
+      assertEquals(2.0f, a.function("bumpFloat").callFloat(1.5f));
+      assertEquals(0.75, b.function("bumpDouble").callDouble(0.5));
+      assertEquals(1.25, b.function("bumpDouble").callDouble(0.5));
+      assertEquals(0.25, a.function("bumpDouble").callDouble(0.0));
+    }
+  }
+
   @Test
   void plainModuleWithoutWasi() {
     try (WasmInstance i = fixture("core/plain.wasm").runner().instantiate()) {

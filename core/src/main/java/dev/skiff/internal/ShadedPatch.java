@@ -4,6 +4,7 @@ import com.dylibso.chicory.compiler.internal.ByteClassCollector;
 import com.dylibso.chicory.compiler.internal.Shaded;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.objectweb.asm.ClassReader;
@@ -18,10 +19,11 @@ import org.objectweb.asm.tree.ClassNode;
 import org.objectweb.asm.tree.MethodNode;
 
 /**
- * Chicory's {@link Shaded} with the memory load and store helpers of {@link FlatMemoryAccess}. Chicory
- * copies {@code Shaded} into every compiled module, reading its bytecode through the class collector:
- * {@link Collector} hands it this patched bytecode instead, so the copy is made with Chicory's own
- * renaming and nothing else about the generated code changes.
+ * Chicory's {@link Shaded} with the memory load and store helpers of {@link FlatMemoryAccess} and the
+ * global helpers of {@link GlobalAccess}. Chicory copies {@code Shaded} into every compiled module,
+ * reading its bytecode through the class collector: {@link Collector} hands it this patched bytecode
+ * instead, so the copy is made with Chicory's own renaming and nothing else about the generated code
+ * changes.
  */
 final class ShadedPatch {
   private static final byte[] PATCHED = patch();
@@ -73,17 +75,19 @@ final class ShadedPatch {
     return writer.toByteArray();
   }
 
-  /** FlatMemoryAccess's methods by name and descriptor, their calls to it renamed to Shaded. */
+  /** The static methods of FlatMemoryAccess and GlobalAccess by name and descriptor, their calls to their own class renamed to Shaded. */
   private static Map<String, MethodNode> helpers() {
-    ClassNode template = new ClassNode();
-    String from = Type.getInternalName(FlatMemoryAccess.class);
-    String to = Type.getInternalName(Shaded.class);
-    new ClassReader(new ByteClassCollector().resolve(FlatMemoryAccess.class))
-        .accept(new ClassRemapper(template, new SimpleRemapper(Opcodes.ASM9, from, to)), ClassReader.SKIP_FRAMES | ClassReader.SKIP_DEBUG);
     Map<String, MethodNode> helpers = new HashMap<>();
-    for (MethodNode m : template.methods) {
-      if ((m.access & Opcodes.ACC_STATIC) != 0) {
-        helpers.put(m.name + m.desc, m);
+    for (Class<?> templates : List.of(FlatMemoryAccess.class, GlobalAccess.class)) {
+      ClassNode template = new ClassNode();
+      String from = Type.getInternalName(templates);
+      String to = Type.getInternalName(Shaded.class);
+      new ClassReader(new ByteClassCollector().resolve(templates))
+          .accept(new ClassRemapper(template, new SimpleRemapper(Opcodes.ASM9, from, to)), ClassReader.SKIP_FRAMES | ClassReader.SKIP_DEBUG);
+      for (MethodNode m : template.methods) {
+        if ((m.access & Opcodes.ACC_STATIC) != 0) {
+          helpers.put(m.name + m.desc, m);
+        }
       }
     }
     return helpers;
