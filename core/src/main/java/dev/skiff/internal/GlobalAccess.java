@@ -7,16 +7,16 @@ import com.dylibso.chicory.runtime.Instance;
  * The bodies that {@link ShadedPatch} puts in place of Chicory's global helpers, the static methods of
  * {@link Shaded} that compiled guest code calls for every {@code global.get} and {@code global.set} of
  * a number. Never called here: only this class's bytecode is used. They find the global through
- * {@link CompiledMachine#global} instead of {@link Instance#global}.
+ * {@link GlobalsMachine#global} instead of {@link Instance#global}.
  */
 final class GlobalAccess {
   private GlobalAccess() {}
 
   static long readGlobal(int index, Instance instance) {
-    return CompiledMachine.global(index, instance).getValue();
+    return GlobalsMachine.global(index, instance).getValue();
   }
 
   static void writeGlobal(long value, int index, Instance instance) {
-    CompiledMachine.global(index, instance).setValue(value);
+    GlobalsMachine.global(index, instance).setValue(value);
   }
 }

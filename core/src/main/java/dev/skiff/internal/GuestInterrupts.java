@@ -76,7 +76,10 @@ public final class GuestInterrupts {
     return pending;
   }
 
-  /** Lets compiled guest code in {@code module} call {@link #CHECK}; a no-op on the class path. */
+  /**
+   * Lets compiled guest code in {@code module} use this package: {@link #CHECK} and
+   * {@link GlobalsMachine#global}. A no-op on the class path.
+   */
   static void openTo(Module module) {
     GuestInterrupts.class.getModule().addExports(GuestInterrupts.class.getPackageName(), module);
   }

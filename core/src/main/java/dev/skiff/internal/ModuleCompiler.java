@@ -104,7 +104,7 @@ public final class ModuleCompiler {
   public static Function<Instance, Machine> factory(CompiledCodeCache.Entry entry, WasmModule module, String digest) {
     LazyClassLoader loader = new LazyClassLoader(new HashMap<>(entry.classes), new HugeFunctionNotice(module, digest));
     FlatMemory.openTo(loader.getUnnamedModule()); // the memory helpers read FlatMemory's bytes
-    GuestInterrupts.openTo(loader.getUnnamedModule()); // the back-edges call its check, globals CompiledMachine's
+    GuestInterrupts.openTo(loader.getUnnamedModule()); // the back-edges call its check, globals GlobalsMachine
     MethodHandle constructor;
     try {
       Class<?> main = Class.forName(entry.mainClass, true, loader);
@@ -114,7 +114,7 @@ public final class ModuleCompiler {
     }
     Function<Instance, Machine> machines = instance -> {
       try {
-        return new CompiledMachine((Machine) constructor.invoke(instance), instance);
+        return new GlobalsMachine((Machine) constructor.invoke(instance), instance);
       } catch (RuntimeException | Error e) {
         throw e;
       } catch (Throwable e) {

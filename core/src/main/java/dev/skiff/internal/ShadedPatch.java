@@ -75,14 +75,17 @@ final class ShadedPatch {
     return writer.toByteArray();
   }
 
-  /** The static methods of FlatMemoryAccess and GlobalAccess by name and descriptor, their calls to their own class renamed to Shaded. */
+  /**
+   * The static methods of FlatMemoryAccess and GlobalAccess by name and descriptor, their calls to their
+   * own class renamed to Shaded.
+   */
   private static Map<String, MethodNode> helpers() {
     Map<String, MethodNode> helpers = new HashMap<>();
-    for (Class<?> templates : List.of(FlatMemoryAccess.class, GlobalAccess.class)) {
+    for (Class<?> source : List.of(FlatMemoryAccess.class, GlobalAccess.class)) {
       ClassNode template = new ClassNode();
-      String from = Type.getInternalName(templates);
+      String from = Type.getInternalName(source);
       String to = Type.getInternalName(Shaded.class);
-      new ClassReader(new ByteClassCollector().resolve(templates))
+      new ClassReader(new ByteClassCollector().resolve(source))
           .accept(new ClassRemapper(template, new SimpleRemapper(Opcodes.ASM9, from, to)), ClassReader.SKIP_FRAMES | ClassReader.SKIP_DEBUG);
       for (MethodNode m : template.methods) {
         if ((m.access & Opcodes.ACC_STATIC) != 0) {

@@ -14,30 +14,31 @@ import com.dylibso.chicory.runtime.Machine;
  * samples of split Lua and SQLite.
  *
  * <p>The array is filled on the first call into the instance: Chicory builds the machine before it
- * creates the globals, and compiled code runs only inside a call. An instance's globals never change
- * identity once created.
+ * creates the globals, and compiled code runs only inside a call (the start function's too). An
+ * instance's globals never change identity once created; this assumes the instance is initialized
+ * once, on build, as Skiff's always are.
  */
-public final class CompiledMachine implements Machine {
+public final class GlobalsMachine implements Machine {
   private final Machine compiled;
   private final Instance instance;
   /** Globals by Wasm index, filled by {@link #call} before any compiled code runs. */
   private final GlobalInstance[] globals;
   private volatile boolean filled;
 
-  CompiledMachine(Machine compiled, Instance instance) {
+  GlobalsMachine(Machine compiled, Instance instance) {
     this.compiled = compiled;
     this.instance = instance;
     this.globals = new GlobalInstance[instance.imports().globalCount() + instance.module().globalSection().globalCount()];
   }
 
   /**
-   * Global {@code index} of {@code instance}, for compiled guest code. Within the 35 bytes of bytecode
-   * that C2 inlines wherever its budget allows, without waiting for the call site to become hot; an
-   * instance with another machine takes Chicory's lookup.
+   * Global {@code index} of {@code instance}, for compiled guest code. 30 bytes of bytecode, under C2's
+   * {@code MaxInlineSize} (35), so it is inlined even at call sites that are not hot; an instance with
+   * another machine takes Chicory's lookup.
    */
   public static GlobalInstance global(int index, Instance instance) {
     Machine machine = instance.getMachine();
-    return machine instanceof CompiledMachine ? ((CompiledMachine) machine).globals[index] : instance.global(index);
+    return machine instanceof GlobalsMachine ? ((GlobalsMachine) machine).globals[index] : instance.global(index);
   }
 
   @Override
