@@ -10,9 +10,10 @@
 #   zlib1g-dev       the native reference of the zlib kernels links Debian's libz (fixtures/zlib)
 #   liblua5.4-dev    the native reference of the Lua kernel links Debian's liblua5.4 (fixtures/lua)
 #   libsqlite3-dev   the native reference of the SQLite kernel links Debian's libsqlite3 (fixtures/sqlite)
+#   libcjson-dev     the native reference of the JSON kernel links Debian's libcjson (fixtures/cjson)
 #   zstd             the reference compressor whose output the zstd layer decoder is tested against
 set -euo pipefail
-packages=(docker-registry skopeo umoci apache2-utils clang lld wasi-libc libclang-rt-14-dev-wasm32 wabt curl jq gcc redis-server zlib1g-dev liblua5.4-dev libsqlite3-dev zstd)
+packages=(docker-registry skopeo umoci apache2-utils clang lld wasi-libc libclang-rt-14-dev-wasm32 wabt curl jq gcc redis-server zlib1g-dev liblua5.4-dev libsqlite3-dev libcjson-dev zstd)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -61,6 +61,8 @@ class BenchmarkSmokeTest {
           "sqliteQueries/native", "sqliteQueriesHugeMethodsCompiled/skiff-compiler",
           "sqliteQueriesHugeMethodsCompiled/chicory-compiler", "sqliteQueriesHugeMethodsCompiled/wasmtime",
           "sqliteQueriesHugeMethodsCompiled/native",
+          "jsonRoundTrip/skiff-compiler", "jsonRoundTrip/chicory-compiler", "jsonRoundTrip/wasmtime",
+          "jsonRoundTrip/native",
           "luaScript/skiff-compiler", "luaScript/chicory-compiler", "luaScript/wasmtime", "luaScript/native",
           "luaScriptHugeMethodsCompiled/skiff-compiler", "luaScriptHugeMethodsCompiled/chicory-compiler",
           "luaScriptHugeMethodsCompiled/wasmtime", "luaScriptHugeMethodsCompiled/native",

@@ -123,6 +123,21 @@ class PeersAgreeTest {
 
   @ParameterizedTest
   @MethodSource("runtimes")
+  void cjsonPrintsTheDocumentAsNativeCjsonDoes(Runtime runtime) {
+    int records = runtime.interprets() ? 200 : JsonBenchmark.RECORDS; // the interpreters take a tenth
+    try (PeerModule module = runtime.load(Fixtures.wasm("bench/json.wasm"));
+         PeerInstance instance = module.instantiate()) {
+      assertEquals(nativeKernels.call("json_fill", records), instance.function("json_fill").call(records),
+          "document length");
+      long checksum = instance.function("json_run").call(0);
+      assertTrue(checksum < 1L << 32, "the document parsed and printed: " + checksum);
+      assertEquals(nativeKernels.call("json_run", 0), checksum, "checksum, same cJSON and document");
+      assertEquals(checksum, instance.function("json_run").call(0), "a second run on the same document");
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("runtimes")
   void handlerAnswersTheRequestOnFreshInstances(Runtime runtime) {
     try (PeerModule module = runtime.load(Fixtures.wasm("bench/handler.wasm"))) {
       for (int i = 0; i < 3; i++) {

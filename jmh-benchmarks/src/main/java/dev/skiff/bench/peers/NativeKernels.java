@@ -37,8 +37,10 @@ public final class NativeKernels implements AutoCloseable {
           "-I", root.resolve("fixtures/zlib").toString(),
           "-I", root.resolve("fixtures/lua").toString(), "-I", "/usr/include/lua5.4",
           "-I", root.resolve("fixtures/sqlite").toString(),
+          "-I", root.resolve("fixtures/cjson").toString(), "-I", "/usr/include/cjson",
           "-o", binary.toString(),
-          root.resolve("jmh-benchmarks/src/main/c/native_kernels.c").toString(), "-lz", "-llua5.4", "-lsqlite3")
+          root.resolve("jmh-benchmarks/src/main/c/native_kernels.c").toString(), "-lz", "-llua5.4", "-lsqlite3",
+          "-lcjson")
           .redirectErrorStream(true).start();
       String output = new String(cc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       if (!cc.waitFor(60, TimeUnit.SECONDS) || cc.exitValue() != 0) {
