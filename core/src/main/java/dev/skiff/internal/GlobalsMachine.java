@@ -28,7 +28,7 @@ public final class GlobalsMachine implements Machine {
   GlobalsMachine(Machine compiled, Instance instance) {
     this.compiled = compiled;
     this.instance = instance;
-    this.globals = new GlobalInstance[instance.imports().globalCount() + instance.module().globalSection().globalCount()];
+    this.globals = new GlobalInstance[instance.globalCount()]; // Chicory sizes its own array before it builds the machine
   }
 
   /**

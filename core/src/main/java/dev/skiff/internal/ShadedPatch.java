@@ -81,10 +81,10 @@ final class ShadedPatch {
    */
   private static Map<String, MethodNode> helpers() {
     Map<String, MethodNode> helpers = new HashMap<>();
+    String to = Type.getInternalName(Shaded.class);
     for (Class<?> source : List.of(FlatMemoryAccess.class, GlobalAccess.class)) {
       ClassNode template = new ClassNode();
       String from = Type.getInternalName(source);
-      String to = Type.getInternalName(Shaded.class);
       new ClassReader(new ByteClassCollector().resolve(source))
           .accept(new ClassRemapper(template, new SimpleRemapper(Opcodes.ASM9, from, to)), ClassReader.SKIP_FRAMES | ClassReader.SKIP_DEBUG);
       for (MethodNode m : template.methods) {
