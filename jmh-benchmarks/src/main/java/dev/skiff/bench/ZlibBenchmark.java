@@ -1,21 +1,8 @@
 package dev.skiff.bench;
 
-import dev.skiff.bench.peers.Kernels;
 import dev.skiff.bench.peers.PeerFunction;
-import dev.skiff.testsupport.Fixtures;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Real code as a compute kernel: Debian 12's zlib 1.2.13 ({@code fixtures/zlib}) compressing 1 MiB
@@ -23,41 +10,24 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code native} links Debian's libz of the same version. Compiled runtimes only: one call takes
  * the interpreters tens of seconds.
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 4, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"-Xss8m"})
-public class ZlibBenchmark {
+public class ZlibBenchmark extends KernelBenchmark {
   /** Bytes compressed per call. */
   public static final int BYTES = 1 << 20;
   /** Seed of the text. */
   public static final int SEED = 42;
 
-  @Param({"skiff-compiler", "chicory-compiler", "wasmtime", "native"})
-  public String runtime;
-
-  private Kernels kernels;
   private PeerFunction deflate;
   private PeerFunction inflate;
 
   /** Loads zlib in the chosen runtime, fills the text and compresses it once for inflate. */
   @Setup
   public void setUp() {
-    kernels = Kernels.open(runtime, Fixtures.wasm("bench/zlib.wasm"));
+    open("bench/zlib.wasm");
     kernels.function("zlib_fill").call(SEED);
     deflate = kernels.function("zlib_deflate");
     inflate = kernels.function("zlib_inflate");
     deflate.call(BYTES);
   }
-
-  /** Releases the instance, module or native process. */
-  @TearDown
-  public void tearDown() {
-    kernels.close();
-  }
-
 
   /** compress2 of 1 MiB at level 6. */
   @Benchmark
