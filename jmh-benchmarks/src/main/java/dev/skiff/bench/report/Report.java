@@ -205,9 +205,9 @@ public final class Report {
           continue;
         }
         md.append("**").append(jdk).append("**\n\n");
-        boolean withNative = suite.classPrefix.equals("ComputeBenchmark") || suite.classPrefix.equals("ZlibBenchmark")
-            || suite.classPrefix.equals("LuaBenchmark") || suite.classPrefix.equals("BulkMemoryBenchmark")
-            || suite.classPrefix.equals("SqliteBenchmark") || suite.classPrefix.equals("JsonBenchmark");
+        // a column of ratios to native wherever native ran beside other runtimes
+        boolean withNative = suiteRows.stream().anyMatch(r -> r.runtime.equals("native"))
+            && suiteRows.stream().anyMatch(r -> !r.runtime.equals("native"));
         md.append("| benchmark | runtime | time | ratio to ").append(suite.baseline == null ? "-" : suite.baseline)
             .append(withNative ? " | ratio to native |" : " |").append('\n');
         md.append(withNative ? "|---|---|---:|---:|---:|\n" : "|---|---|---:|---:|\n");
