@@ -36,7 +36,10 @@ import java.util.Objects;
 final class FlatMemoryAccess {
   private FlatMemoryAccess() {}
 
-  /** Replaces Chicory's loop back-edge check of the thread's interrupt flag: see {@link GuestInterrupts}. */
+  /**
+   * Replaces Chicory's check of the thread's interrupt flag (see {@link GuestInterrupts}), for the
+   * methods that {@link ShadedPatch#inlineInterruptChecks} leaves calling it.
+   */
   static void checkInterruption() {
     try {
       GuestInterrupts.CHECK.invokeExact();

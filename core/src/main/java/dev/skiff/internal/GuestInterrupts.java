@@ -1,6 +1,7 @@
 package dev.skiff.internal;
 
 import com.dylibso.chicory.runtime.ChicoryInterruptedException;
+import java.lang.invoke.CallSite;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
@@ -8,13 +9,14 @@ import java.lang.invoke.MutableCallSite;
 
 /**
  * How Skiff stops a guest: by interrupting its thread, which compiled guest code notices at its next
- * loop back-edge through {@link #CHECK}. Chicory's own check there reads the thread's volatile
- * interrupt flag on every iteration, and that read keeps C2 from moving the memory's array and size
- * out of the loop: the sieve benchmark ran about 1.3x slower with it. {@code CHECK} costs nothing
- * while no stop of ours is pending: it is a call site whose target is a no-op, which C2 compiles to
- * nothing (with a dependency on the target). {@link #hold} (and {@link #interrupt}) points it at
- * the real check and deoptimizes the compiled code that inlined the no-op, so every guest checks its
- * flag from then on; when the last stopped guest has ended ({@link #release}), the no-op comes back.
+ * loop back-edge or call, where it invokes the call site of {@link #CHECK} (an {@code invokedynamic}
+ * bootstrapped by {@link #checkSite}, see {@link ShadedPatch#inlineInterruptChecks}). Chicory's own check
+ * there reads the thread's volatile interrupt flag every time, and that read keeps C2 from moving the
+ * memory's array and size out of the loop: the sieve benchmark ran about 1.3x slower with it. The site
+ * costs nothing while no stop of ours is pending: its target is a no-op, which C2 compiles to nothing
+ * (with a dependency on the target). {@link #hold} (and {@link #interrupt}) points it at the real check
+ * and deoptimizes the compiled code that inlined the no-op, so every guest checks its flag from then on;
+ * when the last stopped guest has ended ({@link #release}), the no-op comes back.
  *
  * <p>So a thread interrupted by anyone but Skiff stops its compiled guest only if some stop of Skiff's
  * happens to be pending (anywhere in the JVM); it does stop a guest in Chicory's interpreter
@@ -40,6 +42,11 @@ public final class GuestInterrupts {
   }
 
   private GuestInterrupts() {}
+
+  /** Links compiled guest code's {@code invokedynamic} checks to the call site of {@link #CHECK}. */
+  public static CallSite checkSite(MethodHandles.Lookup caller, String name, MethodType type) {
+    return SITE;
+  }
 
   /**
    * Interrupts {@code thread} to stop the guest it runs. The caller must {@link #release} once that

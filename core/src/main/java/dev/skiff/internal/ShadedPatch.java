@@ -2,6 +2,9 @@ package dev.skiff.internal;
 
 import com.dylibso.chicory.compiler.internal.ByteClassCollector;
 import com.dylibso.chicory.compiler.internal.Shaded;
+import java.lang.invoke.CallSite;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -10,6 +13,8 @@ import java.util.Set;
 import org.objectweb.asm.ClassReader;
 import org.objectweb.asm.ClassVisitor;
 import org.objectweb.asm.ClassWriter;
+import org.objectweb.asm.Handle;
+import org.objectweb.asm.MethodTooLargeException;
 import org.objectweb.asm.MethodVisitor;
 import org.objectweb.asm.Opcodes;
 import org.objectweb.asm.Type;
@@ -26,16 +31,98 @@ import org.objectweb.asm.tree.MethodNode;
  * changes.
  */
 final class ShadedPatch {
+  private static final String CHECK_INTERRUPTION = "checkInterruption";
+  private static final String INTERRUPTS = Type.getInternalName(GuestInterrupts.class);
+  private static final Handle BOOTSTRAP = new Handle(Opcodes.H_INVOKESTATIC, INTERRUPTS, "checkSite",
+      MethodType.methodType(CallSite.class, MethodHandles.Lookup.class, String.class, MethodType.class)
+          .toMethodDescriptorString(), false);
   private static final byte[] PATCHED = patch();
 
   private ShadedPatch() {}
 
-  /** The collector that compiles modules with the patched helpers. */
+  /**
+   * The collector that compiles modules with the patched helpers, and keeps the generated classes with
+   * their interrupt checks inlined (see {@link #inlineInterruptChecks}).
+   */
   static final class Collector extends ByteClassCollector {
     @Override
     public byte[] resolve(Class<?> clazz) {
       return clazz == Shaded.class ? PATCHED.clone() : super.resolve(clazz);
     }
+
+    @Override
+    public void put(String name, byte[] bytes) {
+      super.put(name, inlineInterruptChecks(bytes));
+    }
+
+    @Override
+    public void putMainClass(String name, byte[] bytes) {
+      super.putMainClass(name, inlineInterruptChecks(bytes));
+    }
+  }
+
+  /**
+   * {@code classFile} with each call of Shaded's {@code checkInterruption}, which Chicory puts before
+   * every call and on every loop back-edge, replaced by an {@code invokedynamic} linked to the call
+   * site of {@link GuestInterrupts#CHECK} ({@link GuestInterrupts#checkSite}). C2 inlines the target of
+   * such a site, a no-op while no stop is pending, whatever it has inlined into the method before, and a
+   * call to the helper only within its inlining budget: in an interpreter's loop, which uses the budget
+   * up, each back-edge and call otherwise made a call that does nothing (Lua's loop spent 11% of its
+   * time in them). A method that would grow past {@link HugeMethods#LIMIT} (two bytes a site) or the
+   * JVM's 64 KB keeps its calls.
+   */
+  static byte[] inlineInterruptChecks(byte[] classFile) {
+    Set<String> keep = new HashSet<>();
+    List<HugeMethods.Method> huge = HugeMethods.in(classFile);
+    for (int attempt = 0; attempt < 3; attempt++) {
+      byte[] rewritten;
+      try {
+        rewritten = inlineInterruptChecks(classFile, keep);
+      } catch (MethodTooLargeException e) {
+        keep.add(e.getMethodName());
+        continue;
+      }
+      if (rewritten == null) {
+        return classFile; // no check to inline
+      }
+      Set<String> wasSmall = new HashSet<>(); // and is huge now
+      HugeMethods.in(rewritten).forEach(m -> wasSmall.add(m.name()));
+      huge.forEach(m -> wasSmall.remove(m.name()));
+      if (wasSmall.isEmpty()) {
+        return rewritten;
+      }
+      keep.addAll(wasSmall); // generated method names are unique within a class (func_N, ...)
+    }
+    return classFile;
+  }
+
+  /** One rewrite, leaving the methods named in {@code keep} as they are; null if nothing changed. */
+  private static byte[] inlineInterruptChecks(byte[] classFile, Set<String> keep) {
+    ClassReader reader = new ClassReader(classFile);
+    ClassWriter writer = new ClassWriter(reader, 0);
+    boolean[] changed = {false};
+    reader.accept(new ClassVisitor(Opcodes.ASM9, writer) {
+      @Override
+      public MethodVisitor visitMethod(int access, String name, String descriptor, String signature, String[] exceptions) {
+        MethodVisitor method = super.visitMethod(access, name, descriptor, signature, exceptions);
+        if (keep.contains(name)) {
+          return method;
+        }
+        return new MethodVisitor(Opcodes.ASM9, method) {
+          @Override
+          public void visitMethodInsn(int opcode, String owner, String callee, String calleeDescriptor, boolean isInterface) {
+            if (opcode == Opcodes.INVOKESTATIC && callee.equals(CHECK_INTERRUPTION) && calleeDescriptor.equals("()V")
+                && owner.endsWith("Shaded")) {
+              super.visitInvokeDynamicInsn(CHECK_INTERRUPTION, "()V", BOOTSTRAP);
+              changed[0] = true;
+            } else {
+              super.visitMethodInsn(opcode, owner, callee, calleeDescriptor, isInterface);
+            }
+          }
+        };
+      }
+    }, 0);
+    return changed[0] ? writer.toByteArray() : null;
   }
 
   private static byte[] patch() {

@@ -33,6 +33,6 @@ public final class Versions {
    * "globals" the global helpers of {@link GlobalAccess}.
    */
   public static String compiledCodeNamespace() {
-    return "chicory-" + CHICORY + "-fallback-silent-flat2-stop-split2-globals-v2";
+    return "chicory-" + CHICORY + "-fallback-silent-flat2-stop-split2-globals-v2-checks";
   }
 }

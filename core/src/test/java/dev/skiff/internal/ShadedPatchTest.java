@@ -1,0 +1,111 @@
+package dev.skiff.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.dylibso.chicory.wasm.Parser;
+import dev.skiff.testsupport.Fixtures;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+import org.objectweb.asm.ClassReader;
+import org.objectweb.asm.ClassVisitor;
+import org.objectweb.asm.ClassWriter;
+import org.objectweb.asm.Handle;
+import org.objectweb.asm.MethodVisitor;
+import org.objectweb.asm.Opcodes;
+
+/** Compiled code checks for stops with an invokedynamic of its own, except where that would make a method huge. */
+class ShadedPatchTest {
+  private static final String SHADED = "com/dylibso/chicory/$gen/CompiledMachineShaded";
+
+  @Test
+  void checksBecomeInvokedynamicsUnlessTheMethodWouldPassTheHugeLimit() {
+    ClassWriter writer = new ClassWriter(0);
+    writer.visit(Opcodes.V11, Opcodes.ACC_FINAL, "Generated", null, "java/lang/Object", null);
+    method(writer, "small", 40, 3);
+    method(writer, "endsAtTheLimit", HugeMethods.LIMIT - 2, 1); // an invokedynamic is 2 bytes longer
+    method(writer, "wouldPassTheLimit", HugeMethods.LIMIT - 1, 1);
+    method(writer, "alreadyHuge", HugeMethods.LIMIT + 10, 2);
+    writer.visitEnd();
+    byte[] original = writer.toByteArray();
+
+    byte[] patched = ShadedPatch.inlineInterruptChecks(original);
+
+    assertEquals(Map.of("small", "3 indy", "endsAtTheLimit", "1 indy", "wouldPassTheLimit", "1 call",
+        "alreadyHuge", "2 indy"), checks(patched));
+    assertEquals(Map.of("small", "3 call", "endsAtTheLimit", "1 call", "wouldPassTheLimit", "1 call",
+        "alreadyHuge", "2 call"), checks(original));
+    assertEquals(List.of(new HugeMethods.Method("alreadyHuge", HugeMethods.LIMIT + 14)), HugeMethods.in(patched));
+  }
+
+  @Test
+  void aCompiledModuleCallsNoCheckAndItsChecksBootstrapToTheSharedSite() throws IOException {
+    byte[] wasm = Files.readAllBytes(Fixtures.wasm("bench/lua.wasm"));
+    ModuleCompiler.Compiled compiled = ModuleCompiler.compile(Parser.parse(wasm), wasm);
+    int indys = 0;
+    for (byte[] classFile : compiled.entry().classes.values()) {
+      for (Map.Entry<String, String> method : checks(classFile).entrySet()) {
+        assertTrue(!method.getValue().endsWith("call"), method.getKey() + " still calls the check");
+        indys += Integer.parseInt(method.getValue().split(" ")[0]);
+      }
+    }
+    assertTrue(indys > 1000, "Lua's loops and calls check for stops: " + indys);
+  }
+
+  /** A static method of {@code length} bytes of code holding {@code checks} calls of Shaded's check. */
+  private static void method(ClassWriter writer, String name, int length, int checks) {
+    MethodVisitor m = writer.visitMethod(Opcodes.ACC_STATIC, name, "()V", null, null);
+    m.visitCode();
+    for (int i = 0; i < checks; i++) {
+      m.visitMethodInsn(Opcodes.INVOKESTATIC, SHADED, "checkInterruption", "()V", false);
+    }
+    for (int i = 3 * checks + 1; i < length; i++) {
+      m.visitInsn(Opcodes.NOP);
+    }
+    m.visitInsn(Opcodes.RETURN);
+    m.visitMaxs(0, 0);
+    m.visitEnd();
+  }
+
+  /**
+   * For each method holding a check: how many, and whether they are calls or invokedynamics bootstrapped
+   * by {@link GuestInterrupts#checkSite} (a mix fails).
+   */
+  private static Map<String, String> checks(byte[] classFile) {
+    Map<String, String> found = new TreeMap<>();
+    new ClassReader(classFile).accept(new ClassVisitor(Opcodes.ASM9) {
+      @Override
+      public MethodVisitor visitMethod(int access, String name, String descriptor, String signature, String[] exceptions) {
+        return new MethodVisitor(Opcodes.ASM9) {
+          int calls;
+          int indys;
+
+          @Override
+          public void visitMethodInsn(int opcode, String owner, String callee, String desc, boolean isInterface) {
+            calls += callee.equals("checkInterruption") ? 1 : 0;
+          }
+
+          @Override
+          public void visitInvokeDynamicInsn(String callee, String desc, Handle bootstrap, Object... arguments) {
+            assertEquals("checkSite", bootstrap.getName());
+            assertEquals("dev/skiff/internal/GuestInterrupts", bootstrap.getOwner());
+            indys++;
+          }
+
+          @Override
+          public void visitEnd() {
+            assertTrue(calls == 0 || indys == 0, name + ": " + calls + " calls and " + indys + " invokedynamics");
+            if (calls + indys > 0) {
+              found.put(name, calls > 0 ? calls + " call" : indys + " indy");
+            }
+          }
+        };
+      }
+    }, ClassReader.SKIP_FRAMES);
+    return found;
+  }
+}
