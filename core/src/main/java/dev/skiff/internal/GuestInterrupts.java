@@ -28,7 +28,10 @@ public final class GuestInterrupts {
   private static final MethodHandle NO_CHECK = MethodHandles.empty(MethodType.methodType(void.class));
   private static final MethodHandle FLAG_CHECK;
   private static final MutableCallSite SITE = new MutableCallSite(NO_CHECK);
-  /** What compiled guest code calls on each loop back-edge, {@code ()void}. */
+  /**
+   * The check, {@code ()void}: what {@code Shaded.checkInterruption} in compiled guest code invokes,
+   * where {@link ShadedPatch#inlineInterruptChecks} left the call to it.
+   */
   public static final MethodHandle CHECK = SITE.dynamicInvoker();
   private static int pending; // guarded by the class
 
@@ -43,8 +46,17 @@ public final class GuestInterrupts {
 
   private GuestInterrupts() {}
 
-  /** Links compiled guest code's {@code invokedynamic} checks to the call site of {@link #CHECK}. */
+  /**
+   * Links compiled guest code's {@code invokedynamic} checks to the call site of {@link #CHECK}; refuses
+   * any other caller, since the site it hands out can be retargeted.
+   *
+   * @throws IllegalCallerException unless called by the JVM for a class of compiled guest code
+   */
   public static CallSite checkSite(MethodHandles.Lookup caller, String name, MethodType type) {
+    if (!ModuleCompiler.definesGuestCode(caller.lookupClass()) || !caller.hasFullPrivilegeAccess()
+        || !type.equals(SITE.type())) {
+      throw new IllegalCallerException("the interrupt check's call site is for compiled guest code only");
+    }
     return SITE;
   }
 
@@ -84,8 +96,8 @@ public final class GuestInterrupts {
   }
 
   /**
-   * Lets compiled guest code in {@code module} use this package: {@link #CHECK} and
-   * {@link GlobalsMachine#global}. A no-op on the class path.
+   * Lets compiled guest code in {@code module} use this package: {@link #checkSite}, {@link #CHECK}
+   * and {@link GlobalsMachine#global}. A no-op on the class path.
    */
   static void openTo(Module module) {
     GuestInterrupts.class.getModule().addExports(GuestInterrupts.class.getPackageName(), module);

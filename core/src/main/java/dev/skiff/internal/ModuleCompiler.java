@@ -104,7 +104,7 @@ public final class ModuleCompiler {
   public static Function<Instance, Machine> factory(CompiledCodeCache.Entry entry, WasmModule module, String digest) {
     LazyClassLoader loader = new LazyClassLoader(new HashMap<>(entry.classes), new HugeFunctionNotice(module, digest));
     FlatMemory.openTo(loader.getUnnamedModule()); // the memory helpers read FlatMemory's bytes
-    GuestInterrupts.openTo(loader.getUnnamedModule()); // the back-edges call its check, globals GlobalsMachine
+    GuestInterrupts.openTo(loader.getUnnamedModule()); // its interrupt check, and GlobalsMachine
     MethodHandle constructor;
     try {
       Class<?> main = Class.forName(entry.mainClass, true, loader);
@@ -224,6 +224,11 @@ public final class ModuleCompiler {
       return "function " + index + (name != null ? " (" + name + ")" : "") + ": "
           + String.format(Locale.ROOT, "%,d", method.length()) + " bytes";
     }
+  }
+
+  /** Whether {@code type} is a class of compiled guest code, defined by a {@link #factory}'s loader. */
+  static boolean definesGuestCode(Class<?> type) {
+    return type.getClassLoader() instanceof LazyClassLoader;
   }
 
   /** Defines a generated class when code first refers to it, not all of them up front. */

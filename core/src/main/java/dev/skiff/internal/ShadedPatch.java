@@ -25,13 +25,16 @@ import org.objectweb.asm.tree.MethodNode;
 
 /**
  * Chicory's {@link Shaded} with the memory load and store helpers of {@link FlatMemoryAccess} and the
- * global helpers of {@link GlobalAccess}. Chicory copies {@code Shaded} into every compiled module,
- * reading its bytecode through the class collector: {@link Collector} hands it this patched bytecode
- * instead, so the copy is made with Chicory's own renaming and nothing else about the generated code
- * changes.
+ * global helpers of {@link GlobalAccess}, and the generated classes with their interrupt checks
+ * inlined. Chicory copies {@code Shaded} into every compiled module, reading its bytecode through the
+ * class collector: {@link Collector} hands it this patched bytecode instead, so the copy is made with
+ * Chicory's own renaming; each generated class the collector receives is rewritten by
+ * {@link #inlineInterruptChecks}, and nothing else about the generated code changes.
  */
 final class ShadedPatch {
   private static final String CHECK_INTERRUPTION = "checkInterruption";
+  /** Chicory's copy of {@code Shaded} in the classes it generates (its default class names). */
+  private static final String SHADED_COPY = "com/dylibso/chicory/$gen/CompiledMachineShaded";
   private static final String INTERRUPTS = Type.getInternalName(GuestInterrupts.class);
   private static final Handle BOOTSTRAP = new Handle(Opcodes.H_INVOKESTATIC, INTERRUPTS, "checkSite",
       MethodType.methodType(CallSite.class, MethodHandles.Lookup.class, String.class, MethodType.class)
@@ -72,14 +75,19 @@ final class ShadedPatch {
    * JVM's 64 KB keeps its calls.
    */
   static byte[] inlineInterruptChecks(byte[] classFile) {
+    if (new ClassReader(classFile).readUnsignedShort(6) < Opcodes.V1_7) {
+      return classFile; // no invokedynamic before class file version 51
+    }
     Set<String> keep = new HashSet<>();
     List<HugeMethods.Method> huge = HugeMethods.in(classFile);
-    for (int attempt = 0; attempt < 3; attempt++) {
+    while (true) { // each round keeps at least one more method as it is, so it ends
       byte[] rewritten;
       try {
         rewritten = inlineInterruptChecks(classFile, keep);
-      } catch (MethodTooLargeException e) {
-        keep.add(e.getMethodName());
+      } catch (MethodTooLargeException e) { // ASM names one such method at a time
+        if (!keep.add(e.getMethodName())) {
+          return classFile;
+        }
         continue;
       }
       if (rewritten == null) {
@@ -91,9 +99,10 @@ final class ShadedPatch {
       if (wasSmall.isEmpty()) {
         return rewritten;
       }
-      keep.addAll(wasSmall); // generated method names are unique within a class (func_N, ...)
+      if (!keep.addAll(wasSmall)) { // generated method names are unique within a class (func_N, ...)
+        return classFile;
+      }
     }
-    return classFile;
   }
 
   /** One rewrite, leaving the methods named in {@code keep} as they are; null if nothing changed. */
@@ -112,7 +121,7 @@ final class ShadedPatch {
           @Override
           public void visitMethodInsn(int opcode, String owner, String callee, String calleeDescriptor, boolean isInterface) {
             if (opcode == Opcodes.INVOKESTATIC && callee.equals(CHECK_INTERRUPTION) && calleeDescriptor.equals("()V")
-                && owner.endsWith("Shaded")) {
+                && owner.equals(SHADED_COPY)) {
               super.visitInvokeDynamicInsn(CHECK_INTERRUPTION, "()V", BOOTSTRAP);
               changed[0] = true;
             } else {
@@ -128,7 +137,7 @@ final class ShadedPatch {
   private static byte[] patch() {
     Map<String, MethodNode> helpers = helpers();
     ClassReader reader = new ClassReader(new ByteClassCollector().resolve(Shaded.class));
-    // COMPUTE_MAXS, not frames: Chicory writes its copy as a version 48 class, which has none
+    // COMPUTE_MAXS, not frames: Chicory's copy of these bytes computes its own
     ClassWriter writer = new ClassWriter(ClassWriter.COMPUTE_MAXS);
     Set<String> replaced = new HashSet<>();
     reader.accept(new ClassVisitor(Opcodes.ASM9, writer) {

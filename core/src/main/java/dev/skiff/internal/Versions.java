@@ -29,10 +29,11 @@ public final class Versions {
    * version and our compiler options (interpreter fallback SILENT, default class layout) are in the path;
    * v2 is the entry layout (classes, stub module and interpreted functions in one jar); "flat2" is
    * the second form of the memory helpers of {@link FlatMemoryAccess} in the generated code, "stop"
-   * its back-edge check of {@link GuestInterrupts}, "split2" the form of {@link FunctionSplitter}'s parts,
-   * "globals" the global helpers of {@link GlobalAccess}.
+   * its back-edge check of {@link GuestInterrupts}, "checks" that check as an {@code invokedynamic}
+   * ({@link ShadedPatch#inlineInterruptChecks}), "split2" the form of {@link FunctionSplitter}'s
+   * parts, "globals" the global helpers of {@link GlobalAccess}.
    */
   public static String compiledCodeNamespace() {
-    return "chicory-" + CHICORY + "-fallback-silent-flat2-stop-split2-globals-v2-checks";
+    return "chicory-" + CHICORY + "-fallback-silent-flat2-stop-checks-split2-globals-v2";
   }
 }

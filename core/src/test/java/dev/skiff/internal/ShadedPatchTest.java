@@ -1,11 +1,16 @@
 package dev.skiff.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.dylibso.chicory.wasm.Parser;
 import dev.skiff.testsupport.Fixtures;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.nio.file.Files;
 import java.util.List;
 import java.util.Map;
@@ -30,26 +35,48 @@ class ShadedPatchTest {
     method(writer, "endsAtTheLimit", HugeMethods.LIMIT - 2, 1); // an invokedynamic is 2 bytes longer
     method(writer, "wouldPassTheLimit", HugeMethods.LIMIT - 1, 1);
     method(writer, "alreadyHuge", HugeMethods.LIMIT + 10, 2);
+    method(writer, "atTheJvmsLimit", 65_534, 1); // 65,535 bytes at most
+    method(writer, "alsoAtTheJvmsLimit", 65_534, 1);
     writer.visitEnd();
     byte[] original = writer.toByteArray();
 
     byte[] patched = ShadedPatch.inlineInterruptChecks(original);
 
     assertEquals(Map.of("small", "3 indy", "endsAtTheLimit", "1 indy", "wouldPassTheLimit", "1 call",
-        "alreadyHuge", "2 indy"), checks(patched));
+        "alreadyHuge", "2 indy", "atTheJvmsLimit", "1 call", "alsoAtTheJvmsLimit", "1 call"), checks(patched));
     assertEquals(Map.of("small", "3 call", "endsAtTheLimit", "1 call", "wouldPassTheLimit", "1 call",
-        "alreadyHuge", "2 call"), checks(original));
-    assertEquals(List.of(new HugeMethods.Method("alreadyHuge", HugeMethods.LIMIT + 14)), HugeMethods.in(patched));
+        "alreadyHuge", "2 call", "atTheJvmsLimit", "1 call", "alsoAtTheJvmsLimit", "1 call"), checks(original));
+    assertEquals(List.of(new HugeMethods.Method("alreadyHuge", HugeMethods.LIMIT + 14),
+        new HugeMethods.Method("atTheJvmsLimit", 65_534), new HugeMethods.Method("alsoAtTheJvmsLimit", 65_534)),
+        HugeMethods.in(patched));
   }
 
   @Test
-  void aCompiledModuleCallsNoCheckAndItsChecksBootstrapToTheSharedSite() throws IOException {
+  void classesOlderThanInvokedynamicAreLeftAsTheyAre() {
+    ClassWriter writer = new ClassWriter(0);
+    writer.visit(Opcodes.V1_6, Opcodes.ACC_FINAL, "Old", null, "java/lang/Object", null);
+    method(writer, "small", 40, 1);
+    writer.visitEnd();
+    byte[] original = writer.toByteArray();
+    assertSame(original, ShadedPatch.inlineInterruptChecks(original));
+  }
+
+  @Test
+  void theCheckSiteIsHandedOnlyToCompiledGuestCode() {
+    IllegalCallerException refused = assertThrows(IllegalCallerException.class,
+        () -> GuestInterrupts.checkSite(MethodHandles.lookup(), "checkInterruption", MethodType.methodType(void.class)));
+    assertEquals("the interrupt check's call site is for compiled guest code only", refused.getMessage());
+  }
+
+  @Test
+  void everyCheckOfACompiledModuleIsAnInvokedynamic() throws IOException {
+    // none of Lua's methods is near the huge-method limit once FunctionSplitter has split it
     byte[] wasm = Files.readAllBytes(Fixtures.wasm("bench/lua.wasm"));
     ModuleCompiler.Compiled compiled = ModuleCompiler.compile(Parser.parse(wasm), wasm);
     int indys = 0;
     for (byte[] classFile : compiled.entry().classes.values()) {
       for (Map.Entry<String, String> method : checks(classFile).entrySet()) {
-        assertTrue(!method.getValue().endsWith("call"), method.getKey() + " still calls the check");
+        assertFalse(method.getValue().endsWith("call"), method.getKey() + " still calls the check");
         indys += Integer.parseInt(method.getValue().split(" ")[0]);
       }
     }
