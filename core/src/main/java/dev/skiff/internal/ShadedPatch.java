@@ -34,7 +34,7 @@ import org.objectweb.asm.tree.MethodNode;
 final class ShadedPatch {
   private static final String CHECK_INTERRUPTION = "checkInterruption";
   /** Chicory's copy of {@code Shaded} in the classes it generates (its default class names). */
-  private static final String SHADED_COPY = "com/dylibso/chicory/$gen/CompiledMachineShaded";
+  static final String SHADED_COPY = "com/dylibso/chicory/$gen/CompiledMachineShaded";
   private static final String INTERRUPTS = Type.getInternalName(GuestInterrupts.class);
   private static final Handle BOOTSTRAP = new Handle(Opcodes.H_INVOKESTATIC, INTERRUPTS, "checkSite",
       MethodType.methodType(CallSite.class, MethodHandles.Lookup.class, String.class, MethodType.class)
@@ -93,13 +93,13 @@ final class ShadedPatch {
       if (rewritten == null) {
         return classFile; // no check to inline
       }
-      Set<String> wasSmall = new HashSet<>(); // and is huge now
-      HugeMethods.in(rewritten).forEach(m -> wasSmall.add(m.name()));
-      huge.forEach(m -> wasSmall.remove(m.name()));
-      if (wasSmall.isEmpty()) {
+      Set<String> newlyHuge = new HashSet<>();
+      HugeMethods.in(rewritten).forEach(m -> newlyHuge.add(m.name()));
+      huge.forEach(m -> newlyHuge.remove(m.name()));
+      if (newlyHuge.isEmpty()) {
         return rewritten;
       }
-      if (!keep.addAll(wasSmall)) { // generated method names are unique within a class (func_N, ...)
+      if (!keep.addAll(newlyHuge)) { // generated method names are unique within a class (func_N, ...)
         return classFile;
       }
     }

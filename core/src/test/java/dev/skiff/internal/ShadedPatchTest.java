@@ -25,8 +25,6 @@ import org.objectweb.asm.Opcodes;
 
 /** Compiled code checks for stops with an invokedynamic of its own, except where that would make a method huge. */
 class ShadedPatchTest {
-  private static final String SHADED = "com/dylibso/chicory/$gen/CompiledMachineShaded";
-
   @Test
   void checksBecomeInvokedynamicsUnlessTheMethodWouldPassTheHugeLimit() {
     ClassWriter writer = new ClassWriter(0);
@@ -88,7 +86,7 @@ class ShadedPatchTest {
     MethodVisitor m = writer.visitMethod(Opcodes.ACC_STATIC, name, "()V", null, null);
     m.visitCode();
     for (int i = 0; i < checks; i++) {
-      m.visitMethodInsn(Opcodes.INVOKESTATIC, SHADED, "checkInterruption", "()V", false);
+      m.visitMethodInsn(Opcodes.INVOKESTATIC, ShadedPatch.SHADED_COPY, "checkInterruption", "()V", false);
     }
     for (int i = 3 * checks + 1; i < length; i++) {
       m.visitInsn(Opcodes.NOP);
