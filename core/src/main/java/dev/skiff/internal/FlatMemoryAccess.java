@@ -18,20 +18,24 @@ import java.util.Objects;
  * {@link FlatMemory} takes: a type test, one bounds test and one array access, which C2 compiles
  * into the guest function with the call site's own profile. Any other memory takes Chicory's path.
  *
- * <p>Each helper is kept small (about 50 bytes of bytecode) because C2 inlines a fixed budget of
- * bytecode into each guest function: a trap and any other memory go through one out-of-line call
- * ({@code ...OutOfLine}, added to {@code Shaded}). With the traps inline (64 bytes a helper), zlib's
- * inflate lost 263 of its sites to that budget and ran up to 1.3x slower than with Chicory's helpers.
+ * <p>While every flat memory's array is exactly as long as the memory ({@link FlatMemory#allExact},
+ * which {@link ShadedPatch} turns into an {@code invokedynamic} whose constant C2 folds), the index is
+ * {@code addr + offset} and the array's (or its {@code VarHandle} view's) own bounds test is the only
+ * one. A negative {@code addr} with a positive offset, which would wrap to a small index, goes out of
+ * line to trap; an offset of 0 folds that test away. Once exactness has ended, the index is
+ * {@code Objects.checkIndex(addr, size - width + 1 - offset) + offset}, tested against the memory's
+ * size first (the offset is below 2 GiB, as any flat memory is); C2 compiles {@code checkIndex} to the
+ * range check it makes for an array index, which its range-check optimisations work on and an
+ * ordinary comparison does not get. The {@code max(size - width + 1, 0)} keeps a memory smaller than
+ * the access trapping.
  *
- * <p>The bounds test is {@code offset >= 0} (the unsigned offset is below 2 GiB, as any flat memory
- * is) and then {@code Objects.checkIndex(addr, size - width + 1 - offset) + offset}, which traps an
- * unsigned address at or above 2 GiB (negative as an int) and a length that the offset made negative.
- * C2 compiles {@code checkIndex} to the range check it makes for an array index, which its
- * range-check optimisations work on and an ordinary comparison does not get: zlib's inflate ran in
- * about 0.65x the time of one combined comparison. Checking the address itself against a length that
- * already subtracts the offset, rather than the sum against the size, ran the sieve's byte loop in
- * 0.4-0.75x the time on JDK 17 (JMH; no change on JDK 25, where both forms ran alike). The
- * {@code max(size - width + 1, 0)} keeps a memory smaller than the access trapping.
+ * <p>Each helper is kept small (65-85 bytes of bytecode) because C2 inlines a fixed budget of bytecode
+ * into each guest function: a trap and any other memory go through one out-of-line call
+ * ({@code ...OutOfLine}, added to {@code Shaded}). With the traps inline, zlib's inflate lost 263 of its
+ * sites to that budget and ran up to 1.3x slower than with Chicory's helpers. With the exact and the
+ * sized access each in a branch of its own (76-109 bytes), zlib's deflate lost what exactness gains;
+ * with the sized one a call of its own, C2 left that call out of line at some sites once exactness had
+ * ended (the sieve 1.8x slower).
  */
 final class FlatMemoryAccess {
   private FlatMemoryAccess() {}
@@ -51,15 +55,13 @@ final class FlatMemoryAccess {
   }
 
   static byte memoryReadByte(int addr, int offset, Memory memory) {
-    if (memory instanceof FlatMemory) {
-      FlatMemory m = (FlatMemory) memory;
-      if (offset >= 0) {
-        try {
-          int a = Objects.checkIndex(addr, m.size - offset) + offset;
-          return m.bytes[a];
-        } catch (IndexOutOfBoundsException outside) {
-          // trapped out of line
-        }
+    if (memory instanceof FlatMemory && offset >= 0 && (offset == 0 || addr >= 0)) {
+      try {
+        FlatMemory m = (FlatMemory) memory;
+        int a = FlatMemory.allExact() ? addr + offset : Objects.checkIndex(addr, m.size - offset) + offset;
+        return m.bytes[a];
+      } catch (IndexOutOfBoundsException outside) {
+        // trapped out of line
       }
     }
     return memoryReadByteOutOfLine(addr, offset, memory);
@@ -73,15 +75,13 @@ final class FlatMemoryAccess {
   }
 
   static short memoryReadShort(int addr, int offset, Memory memory) {
-    if (memory instanceof FlatMemory) {
-      FlatMemory m = (FlatMemory) memory;
-      if (offset >= 0) {
-        try {
-          int a = Objects.checkIndex(addr, Math.max(m.size - 1, 0) - offset) + offset;
-          return (short) FlatMemory.SHORTS.get(m.bytes, a);
-        } catch (IndexOutOfBoundsException outside) {
-          // trapped out of line
-        }
+    if (memory instanceof FlatMemory && offset >= 0 && (offset == 0 || addr >= 0)) {
+      try {
+        FlatMemory m = (FlatMemory) memory;
+        int a = FlatMemory.allExact() ? addr + offset : Objects.checkIndex(addr, Math.max(m.size - 1, 0) - offset) + offset;
+        return (short) FlatMemory.SHORTS.get(m.bytes, a);
+      } catch (IndexOutOfBoundsException outside) {
+        // trapped out of line
       }
     }
     return memoryReadShortOutOfLine(addr, offset, memory);
@@ -95,15 +95,13 @@ final class FlatMemoryAccess {
   }
 
   static int memoryReadInt(int addr, int offset, Memory memory) {
-    if (memory instanceof FlatMemory) {
-      FlatMemory m = (FlatMemory) memory;
-      if (offset >= 0) {
-        try {
-          int a = Objects.checkIndex(addr, Math.max(m.size - 3, 0) - offset) + offset;
-          return (int) FlatMemory.INTS.get(m.bytes, a);
-        } catch (IndexOutOfBoundsException outside) {
-          // trapped out of line
-        }
+    if (memory instanceof FlatMemory && offset >= 0 && (offset == 0 || addr >= 0)) {
+      try {
+        FlatMemory m = (FlatMemory) memory;
+        int a = FlatMemory.allExact() ? addr + offset : Objects.checkIndex(addr, Math.max(m.size - 3, 0) - offset) + offset;
+        return (int) FlatMemory.INTS.get(m.bytes, a);
+      } catch (IndexOutOfBoundsException outside) {
+        // trapped out of line
       }
     }
     return memoryReadIntOutOfLine(addr, offset, memory);
@@ -117,15 +115,13 @@ final class FlatMemoryAccess {
   }
 
   static long memoryReadLong(int addr, int offset, Memory memory) {
-    if (memory instanceof FlatMemory) {
-      FlatMemory m = (FlatMemory) memory;
-      if (offset >= 0) {
-        try {
-          int a = Objects.checkIndex(addr, Math.max(m.size - 7, 0) - offset) + offset;
-          return (long) FlatMemory.LONGS.get(m.bytes, a);
-        } catch (IndexOutOfBoundsException outside) {
-          // trapped out of line
-        }
+    if (memory instanceof FlatMemory && offset >= 0 && (offset == 0 || addr >= 0)) {
+      try {
+        FlatMemory m = (FlatMemory) memory;
+        int a = FlatMemory.allExact() ? addr + offset : Objects.checkIndex(addr, Math.max(m.size - 7, 0) - offset) + offset;
+        return (long) FlatMemory.LONGS.get(m.bytes, a);
+      } catch (IndexOutOfBoundsException outside) {
+        // trapped out of line
       }
     }
     return memoryReadLongOutOfLine(addr, offset, memory);
@@ -139,15 +135,13 @@ final class FlatMemoryAccess {
   }
 
   static float memoryReadFloat(int addr, int offset, Memory memory) {
-    if (memory instanceof FlatMemory) {
-      FlatMemory m = (FlatMemory) memory;
-      if (offset >= 0) {
-        try {
-          int a = Objects.checkIndex(addr, Math.max(m.size - 3, 0) - offset) + offset;
-          return Float.intBitsToFloat((int) FlatMemory.INTS.get(m.bytes, a));
-        } catch (IndexOutOfBoundsException outside) {
-          // trapped out of line
-        }
+    if (memory instanceof FlatMemory && offset >= 0 && (offset == 0 || addr >= 0)) {
+      try {
+        FlatMemory m = (FlatMemory) memory;
+        int a = FlatMemory.allExact() ? addr + offset : Objects.checkIndex(addr, Math.max(m.size - 3, 0) - offset) + offset;
+        return Float.intBitsToFloat((int) FlatMemory.INTS.get(m.bytes, a));
+      } catch (IndexOutOfBoundsException outside) {
+        // trapped out of line
       }
     }
     return memoryReadFloatOutOfLine(addr, offset, memory);
@@ -161,15 +155,13 @@ final class FlatMemoryAccess {
   }
 
   static double memoryReadDouble(int addr, int offset, Memory memory) {
-    if (memory instanceof FlatMemory) {
-      FlatMemory m = (FlatMemory) memory;
-      if (offset >= 0) {
-        try {
-          int a = Objects.checkIndex(addr, Math.max(m.size - 7, 0) - offset) + offset;
-          return Double.longBitsToDouble((long) FlatMemory.LONGS.get(m.bytes, a));
-        } catch (IndexOutOfBoundsException outside) {
-          // trapped out of line
-        }
+    if (memory instanceof FlatMemory && offset >= 0 && (offset == 0 || addr >= 0)) {
+      try {
+        FlatMemory m = (FlatMemory) memory;
+        int a = FlatMemory.allExact() ? addr + offset : Objects.checkIndex(addr, Math.max(m.size - 7, 0) - offset) + offset;
+        return Double.longBitsToDouble((long) FlatMemory.LONGS.get(m.bytes, a));
+      } catch (IndexOutOfBoundsException outside) {
+        // trapped out of line
       }
     }
     return memoryReadDoubleOutOfLine(addr, offset, memory);
@@ -183,16 +175,14 @@ final class FlatMemoryAccess {
   }
 
   static void memoryWriteByte(int addr, byte value, int offset, Memory memory) {
-    if (memory instanceof FlatMemory) {
-      FlatMemory m = (FlatMemory) memory;
-      if (offset >= 0) {
-        try {
-          int a = Objects.checkIndex(addr, m.size - offset) + offset;
-          m.bytes[a] = value;
-          return;
-        } catch (IndexOutOfBoundsException outside) {
-          // trapped out of line
-        }
+    if (memory instanceof FlatMemory && offset >= 0 && (offset == 0 || addr >= 0)) {
+      try {
+        FlatMemory m = (FlatMemory) memory;
+        int a = FlatMemory.allExact() ? addr + offset : Objects.checkIndex(addr, m.size - offset) + offset;
+        m.bytes[a] = value;
+        return;
+      } catch (IndexOutOfBoundsException outside) {
+        // trapped out of line
       }
     }
     memoryWriteByteOutOfLine(addr, value, offset, memory);
@@ -206,16 +196,14 @@ final class FlatMemoryAccess {
   }
 
   static void memoryWriteShort(int addr, short value, int offset, Memory memory) {
-    if (memory instanceof FlatMemory) {
-      FlatMemory m = (FlatMemory) memory;
-      if (offset >= 0) {
-        try {
-          int a = Objects.checkIndex(addr, Math.max(m.size - 1, 0) - offset) + offset;
-          FlatMemory.SHORTS.set(m.bytes, a, value);
-          return;
-        } catch (IndexOutOfBoundsException outside) {
-          // trapped out of line
-        }
+    if (memory instanceof FlatMemory && offset >= 0 && (offset == 0 || addr >= 0)) {
+      try {
+        FlatMemory m = (FlatMemory) memory;
+        int a = FlatMemory.allExact() ? addr + offset : Objects.checkIndex(addr, Math.max(m.size - 1, 0) - offset) + offset;
+        FlatMemory.SHORTS.set(m.bytes, a, value);
+        return;
+      } catch (IndexOutOfBoundsException outside) {
+        // trapped out of line
       }
     }
     memoryWriteShortOutOfLine(addr, value, offset, memory);
@@ -229,16 +217,14 @@ final class FlatMemoryAccess {
   }
 
   static void memoryWriteInt(int addr, int value, int offset, Memory memory) {
-    if (memory instanceof FlatMemory) {
-      FlatMemory m = (FlatMemory) memory;
-      if (offset >= 0) {
-        try {
-          int a = Objects.checkIndex(addr, Math.max(m.size - 3, 0) - offset) + offset;
-          FlatMemory.INTS.set(m.bytes, a, value);
-          return;
-        } catch (IndexOutOfBoundsException outside) {
-          // trapped out of line
-        }
+    if (memory instanceof FlatMemory && offset >= 0 && (offset == 0 || addr >= 0)) {
+      try {
+        FlatMemory m = (FlatMemory) memory;
+        int a = FlatMemory.allExact() ? addr + offset : Objects.checkIndex(addr, Math.max(m.size - 3, 0) - offset) + offset;
+        FlatMemory.INTS.set(m.bytes, a, value);
+        return;
+      } catch (IndexOutOfBoundsException outside) {
+        // trapped out of line
       }
     }
     memoryWriteIntOutOfLine(addr, value, offset, memory);
@@ -252,16 +238,14 @@ final class FlatMemoryAccess {
   }
 
   static void memoryWriteLong(int addr, long value, int offset, Memory memory) {
-    if (memory instanceof FlatMemory) {
-      FlatMemory m = (FlatMemory) memory;
-      if (offset >= 0) {
-        try {
-          int a = Objects.checkIndex(addr, Math.max(m.size - 7, 0) - offset) + offset;
-          FlatMemory.LONGS.set(m.bytes, a, value);
-          return;
-        } catch (IndexOutOfBoundsException outside) {
-          // trapped out of line
-        }
+    if (memory instanceof FlatMemory && offset >= 0 && (offset == 0 || addr >= 0)) {
+      try {
+        FlatMemory m = (FlatMemory) memory;
+        int a = FlatMemory.allExact() ? addr + offset : Objects.checkIndex(addr, Math.max(m.size - 7, 0) - offset) + offset;
+        FlatMemory.LONGS.set(m.bytes, a, value);
+        return;
+      } catch (IndexOutOfBoundsException outside) {
+        // trapped out of line
       }
     }
     memoryWriteLongOutOfLine(addr, value, offset, memory);
@@ -275,16 +259,14 @@ final class FlatMemoryAccess {
   }
 
   static void memoryWriteFloat(int addr, float value, int offset, Memory memory) {
-    if (memory instanceof FlatMemory) {
-      FlatMemory m = (FlatMemory) memory;
-      if (offset >= 0) {
-        try {
-          int a = Objects.checkIndex(addr, Math.max(m.size - 3, 0) - offset) + offset;
-          FlatMemory.INTS.set(m.bytes, a, Float.floatToRawIntBits(value));
-          return;
-        } catch (IndexOutOfBoundsException outside) {
-          // trapped out of line
-        }
+    if (memory instanceof FlatMemory && offset >= 0 && (offset == 0 || addr >= 0)) {
+      try {
+        FlatMemory m = (FlatMemory) memory;
+        int a = FlatMemory.allExact() ? addr + offset : Objects.checkIndex(addr, Math.max(m.size - 3, 0) - offset) + offset;
+        FlatMemory.INTS.set(m.bytes, a, Float.floatToRawIntBits(value));
+        return;
+      } catch (IndexOutOfBoundsException outside) {
+        // trapped out of line
       }
     }
     memoryWriteFloatOutOfLine(addr, value, offset, memory);
@@ -298,16 +280,14 @@ final class FlatMemoryAccess {
   }
 
   static void memoryWriteDouble(int addr, double value, int offset, Memory memory) {
-    if (memory instanceof FlatMemory) {
-      FlatMemory m = (FlatMemory) memory;
-      if (offset >= 0) {
-        try {
-          int a = Objects.checkIndex(addr, Math.max(m.size - 7, 0) - offset) + offset;
-          FlatMemory.LONGS.set(m.bytes, a, Double.doubleToRawLongBits(value));
-          return;
-        } catch (IndexOutOfBoundsException outside) {
-          // trapped out of line
-        }
+    if (memory instanceof FlatMemory && offset >= 0 && (offset == 0 || addr >= 0)) {
+      try {
+        FlatMemory m = (FlatMemory) memory;
+        int a = FlatMemory.allExact() ? addr + offset : Objects.checkIndex(addr, Math.max(m.size - 7, 0) - offset) + offset;
+        FlatMemory.LONGS.set(m.bytes, a, Double.doubleToRawLongBits(value));
+        return;
+      } catch (IndexOutOfBoundsException outside) {
+        // trapped out of line
       }
     }
     memoryWriteDoubleOutOfLine(addr, value, offset, memory);

@@ -2,6 +2,7 @@ package dev.skiff.internal;
 
 import com.dylibso.chicory.compiler.internal.ByteClassCollector;
 import com.dylibso.chicory.compiler.internal.Shaded;
+import dev.skiff.wasi.internal.FlatMemory;
 import java.lang.invoke.CallSite;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
@@ -20,7 +21,10 @@ import org.objectweb.asm.Opcodes;
 import org.objectweb.asm.Type;
 import org.objectweb.asm.commons.ClassRemapper;
 import org.objectweb.asm.commons.SimpleRemapper;
+import org.objectweb.asm.tree.AbstractInsnNode;
 import org.objectweb.asm.tree.ClassNode;
+import org.objectweb.asm.tree.InvokeDynamicInsnNode;
+import org.objectweb.asm.tree.MethodInsnNode;
 import org.objectweb.asm.tree.MethodNode;
 
 /**
@@ -38,6 +42,10 @@ final class ShadedPatch {
   private static final String INTERRUPTS = Type.getInternalName(GuestInterrupts.class);
   private static final Handle BOOTSTRAP = new Handle(Opcodes.H_INVOKESTATIC, INTERRUPTS, "checkSite",
       MethodType.methodType(CallSite.class, MethodHandles.Lookup.class, String.class, MethodType.class)
+          .toMethodDescriptorString(), false);
+  private static final String FLAT_MEMORY = Type.getInternalName(FlatMemory.class);
+  private static final Handle EXACTNESS = new Handle(Opcodes.H_INVOKESTATIC, Type.getInternalName(MemoryExactness.class),
+      "site", MethodType.methodType(CallSite.class, MethodHandles.Lookup.class, String.class, MethodType.class)
           .toMethodDescriptorString(), false);
   private static final byte[] PATCHED = patch();
 
@@ -172,6 +180,23 @@ final class ShadedPatch {
   }
 
   /**
+   * {@code method} with each call of {@code FlatMemory.allExact()} replaced by an {@code invokedynamic}
+   * linked to {@link FlatMemory#exactness} ({@link MemoryExactness#site}), whose constant target C2
+   * folds where a call's result it would have to test on every access.
+   */
+  private static void linkExactness(MethodNode method) {
+    for (AbstractInsnNode insn : method.instructions.toArray()) {
+      if (insn instanceof MethodInsnNode) {
+        MethodInsnNode call = (MethodInsnNode) insn;
+        if (call.getOpcode() == Opcodes.INVOKESTATIC && call.owner.equals(FLAT_MEMORY) && call.name.equals("allExact")
+            && call.desc.equals("()Z")) {
+          method.instructions.set(call, new InvokeDynamicInsnNode("allExact", "()Z", EXACTNESS));
+        }
+      }
+    }
+  }
+
+  /**
    * The static methods of FlatMemoryAccess and GlobalAccess by name and descriptor, their calls to their
    * own class renamed to Shaded.
    */
@@ -185,6 +210,7 @@ final class ShadedPatch {
           .accept(new ClassRemapper(template, new SimpleRemapper(Opcodes.ASM9, from, to)), ClassReader.SKIP_FRAMES | ClassReader.SKIP_DEBUG);
       for (MethodNode m : template.methods) {
         if ((m.access & Opcodes.ACC_STATIC) != 0) {
+          linkExactness(m);
           helpers.put(m.name + m.desc, m);
         }
       }

@@ -31,9 +31,10 @@ public final class Versions {
    * the second form of the memory helpers of {@link FlatMemoryAccess} in the generated code, "stop"
    * its back-edge check of {@link GuestInterrupts}, "checks" that check as an {@code invokedynamic}
    * ({@link ShadedPatch#inlineInterruptChecks}), "split2" the form of {@link FunctionSplitter}'s
-   * parts, "globals" the global helpers of {@link GlobalAccess}.
+   * parts, "globals" the global helpers of {@link GlobalAccess}, "exact" loads and stores linked by
+   * {@link MemoryExactness}.
    */
   public static String compiledCodeNamespace() {
-    return "chicory-" + CHICORY + "-fallback-silent-flat2-stop-checks-split2-globals-v2";
+    return "chicory-" + CHICORY + "-fallback-silent-flat2-stop-checks-split2-globals-exact";
   }
 }

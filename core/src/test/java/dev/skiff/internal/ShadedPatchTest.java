@@ -81,6 +81,47 @@ class ShadedPatchTest {
     assertTrue(indys > 1000, "Lua's loops and calls check for stops: " + indys);
   }
 
+  @Test
+  void theExactnessSiteIsHandedOnlyToCompiledGuestCode() {
+    IllegalCallerException refused = assertThrows(IllegalCallerException.class,
+        () -> MemoryExactness.site(MethodHandles.lookup(), "allExact", MethodType.methodType(boolean.class)));
+    assertEquals("the memory exactness call site is for compiled guest code only", refused.getMessage());
+  }
+
+  @Test
+  void theLoadsAndStoresTestExactnessThroughItsCallSite() throws IOException {
+    byte[] wasm = Files.readAllBytes(Fixtures.wasm("bench/kernels.wasm"));
+    ModuleCompiler.Compiled compiled = ModuleCompiler.compile(Parser.parse(wasm), wasm);
+    byte[] shaded = compiled.entry().classes.get(ShadedPatch.SHADED_COPY.replace('/', '.'));
+    Map<String, Integer> sites = new TreeMap<>();
+    new ClassReader(shaded).accept(new ClassVisitor(Opcodes.ASM9) {
+      @Override
+      public MethodVisitor visitMethod(int access, String name, String descriptor, String signature, String[] exceptions) {
+        return new MethodVisitor(Opcodes.ASM9) {
+          @Override
+          public void visitMethodInsn(int opcode, String owner, String callee, String desc, boolean isInterface) {
+            assertFalse(callee.equals("allExact"), name + " still calls FlatMemory.allExact");
+          }
+
+          @Override
+          public void visitInvokeDynamicInsn(String callee, String desc, Handle bootstrap, Object... arguments) {
+            if (callee.equals("allExact")) {
+              assertEquals("dev/skiff/internal/MemoryExactness", bootstrap.getOwner());
+              assertEquals("site", bootstrap.getName());
+              assertEquals("()Z", desc);
+              sites.merge(name, 1, Integer::sum);
+            }
+          }
+        };
+      }
+    }, 0);
+    assertEquals(12, sites.size(), "every load and store width: " + sites);
+    sites.forEach((name, n) -> {
+      assertTrue(name.matches("memory(Read|Write)(Byte|Short|Int|Long|Float|Double)"), name);
+      assertEquals(1, n, name);
+    });
+  }
+
   /** A static method of {@code length} bytes of code holding {@code checks} calls of Shaded's check. */
   private static void method(ClassWriter writer, String name, int length, int checks) {
     MethodVisitor m = writer.visitMethod(Opcodes.ACC_STATIC, name, "()V", null, null);
@@ -116,6 +157,9 @@ class ShadedPatchTest {
 
           @Override
           public void visitInvokeDynamicInsn(String callee, String desc, Handle bootstrap, Object... arguments) {
+            if (callee.equals("allExact")) {
+              return; // the memory helpers' test of exactness: theLoadsAndStoresTestExactnessThroughItsCallSite
+            }
             assertEquals("checkSite", bootstrap.getName());
             assertEquals("dev/skiff/internal/GuestInterrupts", bootstrap.getOwner());
             indys++;

@@ -188,8 +188,9 @@ public final class InstanceTemplate {
     FlatMemory flat = (FlatMemory) memory;
     int used = flat.pages() * Memory.PAGE_SIZE;
     byte[] bytes = flat.detach();
-    if (bytes.length > MAX_RECYCLED_BYTES || bytes.length < image.length) {
-      return;
+    if (bytes.length > MAX_RECYCLED_BYTES || bytes.length < image.length
+        || (FlatMemory.allExact() && bytes.length != image.length)) {
+      return; // while memories are exact (see FlatMemory), an array longer than the image would end that
     }
     System.arraycopy(image, 0, bytes, 0, image.length);
     Arrays.fill(bytes, image.length, used, (byte) 0); // beyond the size in use the bytes are zero already

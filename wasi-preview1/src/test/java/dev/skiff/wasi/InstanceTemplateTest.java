@@ -47,8 +47,11 @@ class InstanceTemplateTest {
         Memory old = previous;
         assertThrows(WasmRuntimeException.class, () -> old.read(0), "a recycled memory is empty");
       }
-      // a guest's leftovers everywhere, in the initial pages and in pages it grew
-      m.grow(1 + random.nextInt(3));
+      // a guest's leftovers everywhere, in the initial pages and, every other round, in pages it grew
+      // (while flat memories are exact, such a grown array is dropped, not recycled)
+      if (round % 2 == 1) {
+        m.grow(1 + random.nextInt(3));
+      }
       byte[] junk = new byte[m.pages() * PAGE];
       random.nextBytes(junk);
       m.write(0, junk);

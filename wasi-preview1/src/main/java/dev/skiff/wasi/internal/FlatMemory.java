@@ -10,7 +10,9 @@ import com.dylibso.chicory.wasm.types.ActiveDataSegment;
 import com.dylibso.chicory.wasm.types.DataSegment;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
 import com.dylibso.chicory.wasm.types.PassiveDataSegment;
+import java.lang.invoke.CallSite;
 import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MutableCallSite;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -24,9 +26,14 @@ import java.util.Arrays;
  * guest memory and host channels or streams with no intermediate copy (Chicory 1.7.5's
  * {@code Memory} can only copy out into a newly allocated array).
  *
- * <p>The array can be longer than the memory: growing reserves room geometrically (up to the
+ * <p>While {@link #allExact} holds, every flat memory's array is exactly as long as the memory, and a
+ * Wasm load or store needs no test of its own: the array access's bounds test is the memory's (compiled
+ * guest code learns this through {@link #exactness}, whose target it inlines). Growing then copies the
+ * bytes into an array of the new size, which costs little for a guest that grows a few times. A memory
+ * that would copy more than {@link #EXACT_COPIES} times its size in total that way, or is given a longer
+ * array, ends exactness for the whole JVM: compiled guest code is deoptimized once and from then on
+ * tests each address against the memory's size, and growing reserves room geometrically (up to the
  * maximum), so a guest that grows one page at a time copies its bytes O(log n) times, not n times.
- * Every access therefore tests its address against the memory's size, not the array's length.
  * A memory holds at most {@link Memory#RUNTIME_MAX_PAGES} pages (2 GiB less one page), which is
  * what Chicory 1.7.5 addresses correctly and fits one Java array. Not thread-safe, like the
  * instance that owns it.
@@ -44,6 +51,17 @@ public final class FlatMemory implements Memory {
   public static final VarHandle LONGS =
       MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
+  /**
+   * Growth by copying into an array of the new size goes on while a memory has copied at most this many
+   * times its size in total that way. Lua's benchmark grows one page at a time from 128 KiB to 4.6 MiB
+   * (62 grows, 36 times its final size copied); 64 keeps such guests exact and bounds what a guest that
+   * grows without end copies before room is reserved.
+   */
+  static final int EXACT_COPIES = 64;
+
+  private static final MutableCallSite EXACTNESS = new MutableCallSite(MethodHandles.constant(boolean.class, true));
+  private static volatile boolean allExact = true;
+
   private final MemoryLimits limits;
   private final int maximumPages;
   /**
@@ -56,6 +74,8 @@ public final class FlatMemory implements Memory {
    * Read-only outside this class.
    */
   public int size;
+  /** Bytes this memory has copied growing into exact arrays. */
+  private long exactCopied;
   /** The buffer {@link #window} reuses, over the current {@link #bytes}. */
   private ByteBuffer view;
   private static final byte[] EMPTY = new byte[0];
@@ -103,10 +123,41 @@ public final class FlatMemory implements Memory {
     if (prepared.length < size || limits.shared()) {
       throw new IllegalArgumentException("a prepared memory holds at least its initial pages and is not shared");
     }
+    if (prepared.length != size) {
+      endExactness(); // before any guest code can run on the longer array
+    }
     this.bytes = prepared;
     this.owner = owner;
     this.origin = origin;
     this.prepared = true;
+  }
+
+  /**
+   * Whether every flat memory's array is exactly as long as the memory (see the class comment); once
+   * false, false for good.
+   */
+  public static boolean allExact() {
+    return allExact;
+  }
+
+  /**
+   * The call site, {@code ()boolean}, whose constant target is {@link #allExact}: compiled guest code
+   * invokes it through {@code invokedynamic}, and C2 folds the constant with a dependency on the site.
+   */
+  public static CallSite exactness() {
+    return EXACTNESS;
+  }
+
+  /**
+   * Ends exactness for the JVM: retargets {@link #exactness}, which deoptimizes the compiled code that
+   * relied on it, before any memory's array gets longer than the memory.
+   */
+  static synchronized void endExactness() {
+    if (allExact) {
+      EXACTNESS.setTarget(MethodHandles.constant(boolean.class, false));
+      MutableCallSite.syncAll(new MutableCallSite[] {EXACTNESS});
+      allExact = false;
+    }
   }
 
   /** What handed out this memory's prepared bytes, or null. */
@@ -167,14 +218,21 @@ public final class FlatMemory implements Memory {
       return -1;
     }
     int needed = (int) after * PAGE_SIZE;
-    if (needed > bytes.length) {
-      // room for half as much again, within the maximum: amortised O(1) copying per page
-      long room = Math.min((long) maximumPages * PAGE_SIZE, Math.max(needed, bytes.length + (bytes.length >> 1)));
+    if (needed > bytes.length) { // always so while exact
+      long room = needed;
+      if (allExact && exactCopied + size > (long) EXACT_COPIES * needed) {
+        endExactness();
+      }
+      if (!allExact) {
+        // room for half as much again, within the maximum: amortised O(1) copying per page
+        room = Math.min((long) maximumPages * PAGE_SIZE, Math.max(needed, bytes.length + (bytes.length >> 1)));
+      }
       try {
         bytes = Arrays.copyOf(bytes, (int) room);
       } catch (OutOfMemoryError e) {
         return -1; // Wasm lets memory.grow fail; the guest sees -1, the JVM lives on
       }
+      exactCopied += size;
     }
     size = needed;
     return before;
