@@ -71,12 +71,6 @@ class MemoryEdgesTest {
     }
   }
 
-  /**
-   * The compiler's loads and stores (Skiff's own helpers on a flat memory) against the interpreter's
-   * (the memory's methods), every width and type, without a static offset and with offsets from 7 to
-   * 4 GiB - 8, at random addresses, at the end of memory and at 2 and 4 GiB: the same values, and a
-   * trap exactly when the access does not fit.
-   */
   @ParameterizedTest
   @EnumSource(value = Engine.class, names = {"INTERPRETER", "COMPILER"})
   void growingStopsAtTheDefaultCapAndAtARaisedOrLoweredOne(Engine engine) {

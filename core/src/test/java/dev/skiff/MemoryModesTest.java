@@ -60,7 +60,7 @@ class MemoryModesTest {
     FlatMemory memory = new FlatMemory(new MemoryLimits(1, 65535));
     long copied = 0;
     int pages = 1;
-    while (copied + (long) pages * PAGE <= 64L * (pages + 1) * PAGE) {
+    while (copied + (long) pages * PAGE <= (long) FlatMemory.EXACT_COPIES * (pages + 1) * PAGE) {
       assertEquals(pages, memory.grow(1));
       copied += (long) pages * PAGE;
       pages++;

@@ -15,8 +15,10 @@ import java.util.Objects;
  * whether to inline those two calls from the helper's own profile, which every call site in the
  * module shares, and leaves some hot loads as two out-of-line calls (the sieve benchmark's outer-loop
  * load spent a third of its time in them). These bodies have no call on the path a
- * {@link FlatMemory} takes: a type test, one bounds test and one array access, which C2 compiles
- * into the guest function with the call site's own profile. Any other memory takes Chicory's path.
+ * {@link FlatMemory} takes: a type test, the offset's and address's sign tests (constant offsets
+ * fold them), the exactness site's constant and one array access with its bounds test (or, once
+ * exactness has ended, two bounds tests), which C2 compiles into the guest function with the call
+ * site's own profile. Any other memory takes Chicory's path.
  *
  * <p>While every flat memory's array is exactly as long as the memory ({@link FlatMemory#allExact},
  * which {@link ShadedPatch} turns into an {@code invokedynamic} whose constant C2 folds), the index is
@@ -29,11 +31,11 @@ import java.util.Objects;
  * ordinary comparison does not get. The {@code max(size - width + 1, 0)} keeps a memory smaller than
  * the access trapping.
  *
- * <p>Each helper is kept small (65-85 bytes of bytecode) because C2 inlines a fixed budget of bytecode
+ * <p>Each helper is kept small (66-90 bytes of bytecode, 47-70 before exactness) because C2 inlines a fixed budget of bytecode
  * into each guest function: a trap and any other memory go through one out-of-line call
  * ({@code ...OutOfLine}, added to {@code Shaded}). With the traps inline, zlib's inflate lost 263 of its
  * sites to that budget and ran up to 1.3x slower than with Chicory's helpers. With the exact and the
- * sized access each in a branch of its own (76-109 bytes), zlib's deflate lost what exactness gains;
+ * sized access each in a branch of its own (77-110 bytes), zlib's deflate lost what exactness gains;
  * with the sized one a call of its own, C2 left that call out of line at some sites once exactness had
  * ended (the sieve 1.8x slower).
  */

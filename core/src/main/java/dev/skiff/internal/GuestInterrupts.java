@@ -53,8 +53,7 @@ public final class GuestInterrupts {
    * @throws IllegalCallerException unless called by the JVM for a class of compiled guest code
    */
   public static CallSite checkSite(MethodHandles.Lookup caller, String name, MethodType type) {
-    if (!ModuleCompiler.definesGuestCode(caller.lookupClass()) || !caller.hasFullPrivilegeAccess()
-        || !type.equals(SITE.type())) {
+    if (!ModuleCompiler.isGuestCodeLookup(caller) || !type.equals(SITE.type())) {
       throw new IllegalCallerException("the interrupt check's call site is for compiled guest code only");
     }
     return SITE;
@@ -96,8 +95,8 @@ public final class GuestInterrupts {
   }
 
   /**
-   * Lets compiled guest code in {@code module} use this package: {@link #checkSite}, {@link #CHECK}
-   * and {@link GlobalsMachine#global}. A no-op on the class path.
+   * Lets compiled guest code in {@code module} use this package: {@link #checkSite}, {@link #CHECK},
+   * {@link MemoryExactness#site} and {@link GlobalsMachine#global}. A no-op on the class path.
    */
   static void openTo(Module module) {
     GuestInterrupts.class.getModule().addExports(GuestInterrupts.class.getPackageName(), module);

@@ -23,8 +23,7 @@ public final class MemoryExactness {
    */
   public static CallSite site(MethodHandles.Lookup caller, String name, MethodType type) {
     CallSite site = FlatMemory.exactness();
-    if (!ModuleCompiler.definesGuestCode(caller.lookupClass()) || !caller.hasFullPrivilegeAccess()
-        || !type.equals(site.type())) {
+    if (!ModuleCompiler.isGuestCodeLookup(caller) || !type.equals(site.type())) {
       throw new IllegalCallerException("the memory exactness call site is for compiled guest code only");
     }
     return site;

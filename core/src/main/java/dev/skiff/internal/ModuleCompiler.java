@@ -231,6 +231,14 @@ public final class ModuleCompiler {
     return type.getClassLoader() instanceof LazyClassLoader;
   }
 
+  /**
+   * Whether {@code caller} is the JVM's full-privilege lookup for a class of compiled guest code: the only
+   * caller to which a bootstrap hands a call site that Skiff retargets.
+   */
+  static boolean isGuestCodeLookup(MethodHandles.Lookup caller) {
+    return definesGuestCode(caller.lookupClass()) && caller.hasFullPrivilegeAccess();
+  }
+
   /** Defines a generated class when code first refers to it, not all of them up front. */
   private static final class LazyClassLoader extends ClassLoader {
     private final Map<String, byte[]> classes;

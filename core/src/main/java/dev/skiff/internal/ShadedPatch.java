@@ -39,17 +39,18 @@ final class ShadedPatch {
   private static final String CHECK_INTERRUPTION = "checkInterruption";
   /** Chicory's copy of {@code Shaded} in the classes it generates (its default class names). */
   static final String SHADED_COPY = "com/dylibso/chicory/$gen/CompiledMachineShaded";
-  private static final String INTERRUPTS = Type.getInternalName(GuestInterrupts.class);
-  private static final Handle BOOTSTRAP = new Handle(Opcodes.H_INVOKESTATIC, INTERRUPTS, "checkSite",
-      MethodType.methodType(CallSite.class, MethodHandles.Lookup.class, String.class, MethodType.class)
-          .toMethodDescriptorString(), false);
+  private static final Handle BOOTSTRAP = bootstrap(GuestInterrupts.class, "checkSite");
   private static final String FLAT_MEMORY = Type.getInternalName(FlatMemory.class);
-  private static final Handle EXACTNESS = new Handle(Opcodes.H_INVOKESTATIC, Type.getInternalName(MemoryExactness.class),
-      "site", MethodType.methodType(CallSite.class, MethodHandles.Lookup.class, String.class, MethodType.class)
-          .toMethodDescriptorString(), false);
+  private static final Handle EXACTNESS = bootstrap(MemoryExactness.class, "site");
   private static final byte[] PATCHED = patch();
 
   private ShadedPatch() {}
+
+  /** The {@code invokedynamic} bootstrap {@code owner.name(Lookup, String, MethodType)}. */
+  private static Handle bootstrap(Class<?> owner, String name) {
+    return new Handle(Opcodes.H_INVOKESTATIC, Type.getInternalName(owner), name, MethodType.methodType(CallSite.class,
+        MethodHandles.Lookup.class, String.class, MethodType.class).toMethodDescriptorString(), false);
+  }
 
   /**
    * The collector that compiles modules with the patched helpers, and keeps the generated classes with
