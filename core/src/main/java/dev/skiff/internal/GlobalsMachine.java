@@ -11,24 +11,31 @@ import com.dylibso.chicory.runtime.Machine;
  * import-count test, a subtraction and a range test in 75 bytes of bytecode that C2 often leaves as a
  * call in large guest functions; wasm-ld's stack pointer is read and written by most C functions and
  * the scratch globals of {@link FunctionSplitter} by every part, so that lookup was 17-21% of the
- * samples of split Lua and SQLite.
+ * samples of split Lua and SQLite. The globals of {@link PrivateGlobals}, which no one but the
+ * module's code sees, live in a second array, of their values.
  *
- * <p>The array is filled on the first call into the instance: Chicory builds the machine before it
- * creates the globals, and compiled code runs only inside a call (the start function's too). An
- * instance's globals never change identity once created; this assumes the instance is initialized
- * once, on build, as Skiff's always are.
+ * <p>The arrays are filled on the first call into the instance: Chicory builds the machine before it
+ * creates the globals (and sets their initial values), and compiled code runs only inside a call (the
+ * start function's too). An instance's globals never change identity once created; this assumes the
+ * instance is initialized once, on build, as Skiff's always are.
  */
 public final class GlobalsMachine implements Machine {
   private final Machine compiled;
   private final Instance instance;
   /** Globals by Wasm index, filled by {@link #call} before any compiled code runs. */
   private final GlobalInstance[] globals;
+  /**
+   * The values of the globals that only the module's own code sees (see {@link PrivateGlobals}), by
+   * Wasm index, taken from the instance's globals on the first call; the other entries are unused.
+   */
+  private final long[] values;
   private volatile boolean filled;
 
   GlobalsMachine(Machine compiled, Instance instance) {
     this.compiled = compiled;
     this.instance = instance;
     this.globals = new GlobalInstance[instance.globalCount()]; // Chicory sizes its own array before it builds the machine
+    this.values = new long[globals.length];
   }
 
   /**
@@ -41,11 +48,31 @@ public final class GlobalsMachine implements Machine {
     return machine instanceof GlobalsMachine ? ((GlobalsMachine) machine).globals[index] : instance.global(index);
   }
 
+  /**
+   * The value of private global {@code index} of {@code instance}, for compiled guest code; as
+   * {@link #global}, an instance with another machine takes Chicory's lookup (and so does every access).
+   */
+  public static long privateValue(int index, Instance instance) {
+    Machine machine = instance.getMachine();
+    return machine instanceof GlobalsMachine ? ((GlobalsMachine) machine).values[index] : instance.global(index).getValue();
+  }
+
+  /** Sets private global {@code index} of {@code instance}, for compiled guest code. */
+  public static void setPrivateValue(long value, int index, Instance instance) {
+    Machine machine = instance.getMachine();
+    if (machine instanceof GlobalsMachine) {
+      ((GlobalsMachine) machine).values[index] = value;
+    } else {
+      instance.global(index).setValue(value);
+    }
+  }
+
   @Override
   public long[] call(int funcId, long[] args) {
     if (!filled) {
       for (int i = 0; i < globals.length; i++) {
         globals[i] = instance.global(i);
+        values[i] = globals[i].getValue();
       }
       filled = true; // volatile: a thread that sees it set sees the array filled
     }

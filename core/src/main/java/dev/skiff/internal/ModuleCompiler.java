@@ -84,10 +84,12 @@ public final class ModuleCompiler {
         .withClassCollectorFactory(ShadedPatch.Collector::new)
         .build()
         .compile();
-    Map<String, byte[]> classes = new LinkedHashMap<>();
+    Map<String, byte[]> generated = new LinkedHashMap<>();
     // Chicory names some classes with dots and some with slashes; the class loader wants dots
-    result.collector().classBytes().forEach((name, code) -> classes.put(name.replace('/', '.'), code));
+    result.collector().classBytes().forEach((name, code) -> generated.put(name.replace('/', '.'), code));
     Set<Integer> interpreted = result.interpretedFunctions();
+    // an interpreted function would read and write the GlobalInstances
+    Map<String, byte[]> classes = interpreted.isEmpty() ? PrivateGlobals.rewrite(generated, PrivateGlobals.of(module)) : generated;
     return new Compiled(new CompiledCodeCache.Entry(classes, result.collector().mainClassName(),
         metaModule(module, bytes, interpreted), interpreted), module);
   }

@@ -32,9 +32,9 @@ public final class Versions {
    * its back-edge check of {@link GuestInterrupts}, "checks" that check as an {@code invokedynamic}
    * ({@link ShadedPatch#inlineInterruptChecks}), "split2" the form of {@link FunctionSplitter}'s
    * parts, "globals" the global helpers of {@link GlobalAccess}, "exact" loads and stores linked by
-   * {@link MemoryExactness}.
+   * {@link MemoryExactness}, "private" the globals of {@link PrivateGlobals} in the machine.
    */
   public static String compiledCodeNamespace() {
-    return "chicory-" + CHICORY + "-fallback-silent-flat2-stop-checks-split2-globals-exact";
+    return "chicory-" + CHICORY + "-fallback-silent-flat2-stop-checks-split2-globals-exact-private";
   }
 }
