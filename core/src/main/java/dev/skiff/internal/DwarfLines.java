@@ -4,6 +4,7 @@ import com.dylibso.chicory.wasm.Encoding;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.AnnotatedInstruction;
 import com.dylibso.chicory.wasm.types.CustomSection;
+import com.dylibso.chicory.wasm.types.ExternalType;
 import com.dylibso.chicory.wasm.types.FunctionBody;
 import com.dylibso.chicory.wasm.types.UnknownCustomSection;
 import com.dylibso.chicory.wasm.types.ValType;
@@ -73,7 +74,7 @@ public final class DwarfLines {
     if (addresses.length == 0) {
       return null;
     }
-    int body = funcIndex - Modules.importedFunctionCount(module);
+    int body = funcIndex - Modules.importCount(module, ExternalType.FUNCTION);
     if (originalStarts != null) { // a split module: only the first row of an original function is known
       return pc == 0 && body >= 0 && body < originalStarts.length ? at(originalStarts[body] + codeOffset) : null;
     }

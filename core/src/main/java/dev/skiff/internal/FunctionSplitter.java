@@ -119,10 +119,8 @@ final class FunctionSplitter {
   private FunctionSplitter(WasmModule module, Limits limits) {
     this.module = module;
     this.limits = limits;
-    this.functionImports = (int) module.importSection().stream()
-        .filter(i -> i.importType() == ExternalType.FUNCTION).count();
-    this.globalImports = (int) module.importSection().stream()
-        .filter(i -> i.importType() == ExternalType.GLOBAL).count();
+    this.functionImports = Modules.importCount(module, ExternalType.FUNCTION);
+    this.globalImports = Modules.importCount(module, ExternalType.GLOBAL);
     this.definedFunctions = module.functionSection().functionCount();
     this.definedGlobals = module.globalSection().globalCount();
     this.existingTypes = module.typeSection().typeCount();

@@ -49,33 +49,37 @@ public final class GlobalsMachine implements Machine {
   }
 
   /**
-   * The value of private global {@code index} of {@code instance}, for compiled guest code; as
-   * {@link #global}, an instance with another machine takes Chicory's lookup (and so does every access).
+   * The value of private global {@code index} of {@code instance}, for compiled guest code. Only code
+   * that {@link PrivateGlobals} rewrote calls it, which runs under a {@code GlobalsMachine} (see
+   * {@link ModuleCompiler#factory}); kept under C2's {@code MaxInlineSize} (35 bytes), so that it is
+   * inlined at call sites that are not hot too.
    */
   public static long privateValue(int index, Instance instance) {
-    Machine machine = instance.getMachine();
-    return machine instanceof GlobalsMachine ? ((GlobalsMachine) machine).values[index] : instance.global(index).getValue();
+    return ((GlobalsMachine) instance.getMachine()).values[index];
   }
 
-  /** Sets private global {@code index} of {@code instance}, for compiled guest code. */
+  /** Sets private global {@code index} of {@code instance}, for compiled guest code, as {@link #privateValue}. */
   public static void setPrivateValue(long value, int index, Instance instance) {
-    Machine machine = instance.getMachine();
-    if (machine instanceof GlobalsMachine) {
-      ((GlobalsMachine) machine).values[index] = value;
-    } else {
-      instance.global(index).setValue(value);
-    }
+    ((GlobalsMachine) instance.getMachine()).values[index] = value;
   }
 
   @Override
   public long[] call(int funcId, long[] args) {
     if (!filled) {
-      for (int i = 0; i < globals.length; i++) {
-        globals[i] = instance.global(i);
-        values[i] = globals[i].getValue();
-      }
-      filled = true; // volatile: a thread that sees it set sees the array filled
+      fill();
     }
     return compiled.call(funcId, args);
+  }
+
+  /** Once: a second fill would overwrite values the first call has set. */
+  private synchronized void fill() {
+    if (filled) {
+      return;
+    }
+    for (int i = 0; i < globals.length; i++) {
+      globals[i] = instance.global(i);
+      values[i] = globals[i].getValue();
+    }
+    filled = true; // volatile: a thread that sees it set sees the arrays filled
   }
 }

@@ -96,7 +96,8 @@ public final class GuestInterrupts {
 
   /**
    * Lets compiled guest code in {@code module} use this package: {@link #checkSite}, {@link #CHECK},
-   * {@link MemoryExactness#site} and {@link GlobalsMachine#global}. A no-op on the class path.
+   * {@link MemoryExactness#site} and the global accessors of {@link GlobalsMachine}. A no-op on the
+   * class path.
    */
   static void openTo(Module module) {
     GuestInterrupts.class.getModule().addExports(GuestInterrupts.class.getPackageName(), module);

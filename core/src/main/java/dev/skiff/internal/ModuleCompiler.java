@@ -88,8 +88,7 @@ public final class ModuleCompiler {
     // Chicory names some classes with dots and some with slashes; the class loader wants dots
     result.collector().classBytes().forEach((name, code) -> generated.put(name.replace('/', '.'), code));
     Set<Integer> interpreted = result.interpretedFunctions();
-    // an interpreted function would read and write the GlobalInstances
-    Map<String, byte[]> classes = interpreted.isEmpty() ? PrivateGlobals.rewrite(generated, PrivateGlobals.of(module)) : generated;
+    Map<String, byte[]> classes = PrivateGlobals.rewrite(generated, PrivateGlobals.of(module), interpreted);
     return new Compiled(new CompiledCodeCache.Entry(classes, result.collector().mainClassName(),
         metaModule(module, bytes, interpreted), interpreted), module);
   }
@@ -131,8 +130,7 @@ public final class ModuleCompiler {
    * dropped except "name" (trap messages name functions), as Chicory's build-time compiler does.
    */
   static byte[] metaModule(WasmModule module, byte[] bytes, Set<Integer> interpreted) {
-    int functionImports = (int) module.importSection().stream()
-        .filter(i -> i.importType() == ExternalType.FUNCTION).count();
+    int functionImports = Modules.importCount(module, ExternalType.FUNCTION);
     WasmWriter writer = new WasmWriter();
     Parser.parseWithoutDecoding(bytes, section -> {
       RawSection raw = (RawSection) section;

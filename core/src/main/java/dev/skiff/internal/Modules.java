@@ -25,12 +25,12 @@ public final class Modules {
     return exports;
   }
 
-  /** Whether the module exports a function named {@code name}. */
-  /** How many functions the module imports: function indexes count them before its own bodies. */
-  public static int importedFunctionCount(WasmModule module) {
-    return (int) module.importSection().stream().filter(i -> i.importType() == ExternalType.FUNCTION).count();
+  /** How many imports of {@code type} the module has: Wasm's indices count them before its own. */
+  public static int importCount(WasmModule module, ExternalType type) {
+    return (int) module.importSection().stream().filter(i -> i.importType() == type).count();
   }
 
+  /** Whether the module exports a function named {@code name}. */
   public static boolean exportsFunction(WasmModule module, String name) {
     return exports(module).stream()
         .anyMatch(e -> e.name().equals(name) && e.exportType() == ExternalType.FUNCTION);

@@ -33,7 +33,8 @@ import org.objectweb.asm.tree.MethodNode;
  * inlined. Chicory copies {@code Shaded} into every compiled module, reading its bytecode through the
  * class collector: {@link Collector} hands it this patched bytecode instead, so the copy is made with
  * Chicory's own renaming; each generated class the collector receives is rewritten by
- * {@link #inlineInterruptChecks}, and nothing else about the generated code changes.
+ * {@link #inlineInterruptChecks}. After the compile, {@link PrivateGlobals} turns the accesses of
+ * globals that only the module sees into calls of two helpers added here.
  */
 final class ShadedPatch {
   private static final String CHECK_INTERRUPTION = "checkInterruption";
@@ -163,7 +164,8 @@ final class ShadedPatch {
 
       @Override
       public void visitEnd() {
-        // the out-of-line halves are new methods of Shaded; every other helper must have replaced one
+        // the out-of-line halves and the private globals' helpers are new methods of Shaded; every other
+        // helper must have replaced one
         helpers.forEach((key, helper) -> {
           if (replaced.contains(key)) {
             return;

@@ -2,7 +2,6 @@ package dev.skiff.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
@@ -13,21 +12,27 @@ import dev.skiff.testsupport.Fixtures;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.objectweb.asm.ClassReader;
 import org.objectweb.asm.ClassVisitor;
 import org.objectweb.asm.ClassWriter;
+import org.objectweb.asm.Label;
 import org.objectweb.asm.MethodVisitor;
 import org.objectweb.asm.Opcodes;
 
 /**
  * Globals that only a module's own code sees live in its machine's array ({@link PrivateGlobals}); an
  * exported one stays with Chicory's global instance, and a module whose code reaches globals in any
- * other way keeps all of them there.
+ * other way, or has an interpreted function, keeps all of them there.
  */
 class PrivateGlobalsTest {
   private static final String INSTANCE = "Lcom/dylibso/chicory/runtime/Instance;";
@@ -36,6 +41,8 @@ class PrivateGlobalsTest {
   void theDefinedNumberGlobalsThatAreNotExportedArePrivate() throws IOException {
     assertEquals(bits(0, 2), PrivateGlobals.of(module("core/globals_shared.wasm")), "$base and $total, not $counter");
     assertEquals(bits(0, 1, 2, 3, 4), PrivateGlobals.of(module("core/globals.wasm")));
+    assertEquals(bits(5, 6), PrivateGlobals.of(module("core/globals_kinds.wasm")),
+        "not the imported, exported, reference or vector ones");
   }
 
   @Test
@@ -86,34 +93,97 @@ class PrivateGlobalsTest {
   }
 
   @Test
-  void aGlobalReachedWithoutAConstantIndexLeavesEveryGlobalToTheGlobalInstances() {
-    Map<String, byte[]> constant = Map.of("C", guestClass(false));
-    Map<String, byte[]> computed = Map.of("C", guestClass(true));
-    Map<String, byte[]> rewritten = PrivateGlobals.rewrite(constant, bits(0));
-    assertTrue(new String(rewritten.get("C"), java.nio.charset.StandardCharsets.ISO_8859_1).contains("readPrivateGlobal"));
-    assertSame(computed, PrivateGlobals.rewrite(computed, bits(0)));
+  void theRewrittenClassCallsTheMachinesArrayAndStillVerifies() throws ReflectiveOperationException {
+    Map<String, byte[]> rewritten = PrivateGlobals.rewrite(Map.of("Guest", guestClass("Guest", null)), bits(0), Set.of());
+    assertEquals(List.of("readPrivateGlobal"), shadedCalls(rewritten.get("Guest")));
+    Class<?> loaded = new ClassLoader(null) {
+      Class<?> define(byte[] classFile) {
+        return defineClass("Guest", classFile, 0, classFile.length);
+      }
+    }.define(rewritten.get("Guest"));
+    assertEquals("Guest", Class.forName("Guest", true, loaded.getClassLoader()).getName(), "verified and initialized");
   }
 
-  /** A class whose one method reads global 0 with a constant index, then (when {@code computed}) one from a local. */
-  private static byte[] guestClass(boolean computed) {
-    ClassWriter writer = new ClassWriter(ClassWriter.COMPUTE_MAXS);
-    writer.visit(Opcodes.V17, Opcodes.ACC_PUBLIC, "C", null, "java/lang/Object", null);
-    MethodVisitor m = writer.visitMethod(Opcodes.ACC_STATIC, "func_0", "(I" + INSTANCE + ")J", null, null);
-    m.visitCode();
-    m.visitInsn(Opcodes.ICONST_0);
-    m.visitVarInsn(Opcodes.ALOAD, 1);
-    m.visitMethodInsn(Opcodes.INVOKESTATIC, ShadedPatch.SHADED_COPY, "readGlobal", "(I" + INSTANCE + ")J", false);
-    if (computed) {
+  @Test
+  void aGlobalReachedAnyOtherWayLeavesEveryGlobalWithTheGlobalInstances() {
+    Map<String, byte[]> computed = classes(m -> { // an index from a local
       m.visitVarInsn(Opcodes.ILOAD, 0);
       m.visitVarInsn(Opcodes.ALOAD, 1);
       m.visitMethodInsn(Opcodes.INVOKESTATIC, ShadedPatch.SHADED_COPY, "readGlobal", "(I" + INSTANCE + ")J", false);
-      m.visitInsn(Opcodes.LADD);
+      m.visitInsn(Opcodes.POP2);
+    });
+    Map<String, byte[]> throughTheInstance = classes(m -> {
+      m.visitVarInsn(Opcodes.ALOAD, 1);
+      m.visitInsn(Opcodes.ICONST_0);
+      m.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "com/dylibso/chicory/runtime/Instance", "global",
+          "(I)Lcom/dylibso/chicory/runtime/GlobalInstance;", false);
+      m.visitInsn(Opcodes.POP);
+    });
+    Map<String, byte[]> anotherHelper = classes(m -> {
+      m.visitInsn(Opcodes.ICONST_0);
+      m.visitVarInsn(Opcodes.ALOAD, 1);
+      m.visitMethodInsn(Opcodes.INVOKESTATIC, ShadedPatch.SHADED_COPY, "readGlobalRef", "(I" + INSTANCE + ")I", false);
+      m.visitInsn(Opcodes.POP);
+    });
+    for (Map<String, byte[]> classes : List.of(computed, throughTheInstance, anotherHelper)) {
+      assertSame(classes, PrivateGlobals.rewrite(classes, bits(0), Set.of()));
     }
-    m.visitInsn(Opcodes.LRETURN);
+    Map<String, byte[]> plain = Map.of("Guest", guestClass("Guest", null));
+    assertSame(plain, PrivateGlobals.rewrite(plain, bits(0), Set.of(3)), "an interpreted function reads the instances");
+    assertSame(plain, PrivateGlobals.rewrite(plain, bits(), Set.of()));
+  }
+
+  /** A class that reads global 0 as Chicory does, and one whose method also does {@code more}. */
+  private static Map<String, byte[]> classes(Consumer<MethodVisitor> more) {
+    Map<String, byte[]> classes = new LinkedHashMap<>();
+    classes.put("Guest", guestClass("Guest", null));
+    classes.put("Other", guestClass("Other", more));
+    return classes;
+  }
+
+  /**
+   * A class with one method that reads global 0 in a loop (so it has frames) with Chicory's shape of
+   * access, then does {@code more}.
+   */
+  private static byte[] guestClass(String name, Consumer<MethodVisitor> more) {
+    ClassWriter writer = new ClassWriter(ClassWriter.COMPUTE_FRAMES | ClassWriter.COMPUTE_MAXS);
+    writer.visit(Opcodes.V17, Opcodes.ACC_PUBLIC, name, null, "java/lang/Object", null);
+    MethodVisitor m = writer.visitMethod(Opcodes.ACC_STATIC, "func_0", "(I" + INSTANCE + ")V", null, null);
+    m.visitCode();
+    Label loop = new Label();
+    m.visitLabel(loop);
+    m.visitInsn(Opcodes.ICONST_0);
+    m.visitVarInsn(Opcodes.ALOAD, 1);
+    m.visitMethodInsn(Opcodes.INVOKESTATIC, ShadedPatch.SHADED_COPY, "readGlobal", "(I" + INSTANCE + ")J", false);
+    m.visitInsn(Opcodes.L2I);
+    m.visitJumpInsn(Opcodes.IFNE, loop);
+    if (more != null) {
+      more.accept(m);
+    }
+    m.visitInsn(Opcodes.RETURN);
     m.visitMaxs(0, 0);
     m.visitEnd();
     writer.visitEnd();
     return writer.toByteArray();
+  }
+
+  /** The names of the methods of Chicory's Shaded copy that {@code classFile} calls, in order. */
+  private static List<String> shadedCalls(byte[] classFile) {
+    List<String> calls = new ArrayList<>();
+    new ClassReader(classFile).accept(new ClassVisitor(Opcodes.ASM9) {
+      @Override
+      public MethodVisitor visitMethod(int access, String name, String descriptor, String signature, String[] exceptions) {
+        return new MethodVisitor(Opcodes.ASM9) {
+          @Override
+          public void visitMethodInsn(int opcode, String owner, String callee, String desc, boolean isInterface) {
+            if (owner.equals(ShadedPatch.SHADED_COPY)) {
+              calls.add(callee);
+            }
+          }
+        };
+      }
+    }, 0);
+    return calls;
   }
 
   private static WasmModule module(String fixture) throws IOException {
