@@ -58,8 +58,7 @@ final class PrivateGlobals {
     BitSet set = new BitSet();
     Global[] globals = module.globalSection().globals();
     for (int g = 0; g < globals.length; g++) {
-      int type = globals[g].valueType().opcode();
-      if (type == 0x7f || type == 0x7e || type == 0x7d || type == 0x7c) { // i32, i64, f32, f64
+      if (globals[g].valueType().isNumeric()) { // i32, i64, f32 or f64
         set.set(imported + g);
       }
     }
@@ -129,7 +128,7 @@ final class PrivateGlobals {
    * @throws OtherShape if the call reaches a global in another way
    */
   private static boolean redirect(MethodInsnNode call, BitSet privateGlobals) {
-    if (call.owner.equals(INSTANCE_CLASS) && call.name.equals("global") || call.owner.equals(GLOBAL_INSTANCE_CLASS)) {
+    if ((call.owner.equals(INSTANCE_CLASS) && call.name.equals("global")) || call.owner.equals(GLOBAL_INSTANCE_CLASS)) {
       throw new OtherShape();
     }
     if (!call.owner.equals(ShadedPatch.SHADED_COPY) || !call.name.contains("Global")) {

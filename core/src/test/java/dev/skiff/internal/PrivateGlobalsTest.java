@@ -51,26 +51,7 @@ class PrivateGlobalsTest {
     ModuleCompiler.Compiled compiled = ModuleCompiler.compile(Parser.parse(wasm), wasm);
     Map<String, Integer> sites = new TreeMap<>();
     for (byte[] classFile : compiled.entry().classes.values()) {
-      new ClassReader(classFile).accept(new ClassVisitor(Opcodes.ASM9) {
-        @Override
-        public MethodVisitor visitMethod(int access, String name, String descriptor, String signature, String[] exceptions) {
-          return new MethodVisitor(Opcodes.ASM9) {
-            int constant = -1;
-
-            @Override
-            public void visitInsn(int opcode) {
-              constant = opcode >= Opcodes.ICONST_0 && opcode <= Opcodes.ICONST_5 ? opcode - Opcodes.ICONST_0 : constant;
-            }
-
-            @Override
-            public void visitMethodInsn(int opcode, String owner, String callee, String desc, boolean isInterface) {
-              if (owner.equals(ShadedPatch.SHADED_COPY) && callee.matches("(read|write)(Private)?Global")) {
-                sites.merge(callee + " " + constant, 1, Integer::sum);
-              }
-            }
-          };
-        }
-      }, 0);
+      globalCalls(classFile).forEach(site -> sites.merge(site, 1, Integer::sum));
     }
     assertEquals(Map.of("readGlobal 1", 2, "writeGlobal 1", 1, "readPrivateGlobal 0", 1, "readPrivateGlobal 2", 2,
         "writePrivateGlobal 2", 1), sites);
@@ -95,7 +76,7 @@ class PrivateGlobalsTest {
   @Test
   void theRewrittenClassCallsTheMachinesArrayAndStillVerifies() throws ReflectiveOperationException {
     Map<String, byte[]> rewritten = PrivateGlobals.rewrite(Map.of("Guest", guestClass("Guest", null)), bits(0), Set.of());
-    assertEquals(List.of("readPrivateGlobal"), shadedCalls(rewritten.get("Guest")));
+    assertEquals(List.of("readPrivateGlobal 0"), globalCalls(rewritten.get("Guest")));
     Class<?> loaded = new ClassLoader(null) {
       Class<?> define(byte[] classFile) {
         return defineClass("Guest", classFile, 0, classFile.length);
@@ -167,17 +148,27 @@ class PrivateGlobalsTest {
     return writer.toByteArray();
   }
 
-  /** The names of the methods of Chicory's Shaded copy that {@code classFile} calls, in order. */
-  private static List<String> shadedCalls(byte[] classFile) {
+  /**
+   * The global helpers of Chicory's Shaded copy that {@code classFile} calls, in order, each with the
+   * index that the last {@code iconst} before it pushed.
+   */
+  private static List<String> globalCalls(byte[] classFile) {
     List<String> calls = new ArrayList<>();
     new ClassReader(classFile).accept(new ClassVisitor(Opcodes.ASM9) {
       @Override
       public MethodVisitor visitMethod(int access, String name, String descriptor, String signature, String[] exceptions) {
         return new MethodVisitor(Opcodes.ASM9) {
+          int constant = -1;
+
+          @Override
+          public void visitInsn(int opcode) {
+            constant = opcode >= Opcodes.ICONST_0 && opcode <= Opcodes.ICONST_5 ? opcode - Opcodes.ICONST_0 : constant;
+          }
+
           @Override
           public void visitMethodInsn(int opcode, String owner, String callee, String desc, boolean isInterface) {
-            if (owner.equals(ShadedPatch.SHADED_COPY)) {
-              calls.add(callee);
+            if (owner.equals(ShadedPatch.SHADED_COPY) && callee.matches("(read|write)(Private)?Global")) {
+              calls.add(callee + " " + constant);
             }
           }
         };
