@@ -44,7 +44,7 @@ final class FlatMemoryAccess {
 
   /**
    * Replaces Chicory's check of the thread's interrupt flag (see {@link GuestInterrupts}), for the
-   * methods that {@link ShadedPatch#inlineInterruptChecks} leaves calling it.
+   * methods that {@link ShadedPatch#rewrite} leaves calling it.
    */
   static void checkInterruption() {
     try {

@@ -10,7 +10,7 @@ import java.lang.invoke.MutableCallSite;
 /**
  * How Skiff stops a guest: by interrupting its thread, which compiled guest code notices at its next
  * loop back-edge or call, where it invokes the call site of {@link #CHECK} (an {@code invokedynamic}
- * bootstrapped by {@link #checkSite}, see {@link ShadedPatch#inlineInterruptChecks}). Chicory's own check
+ * bootstrapped by {@link #checkSite}, see {@link ShadedPatch#rewrite}). Chicory's own check
  * there reads the thread's volatile interrupt flag every time, and that read keeps C2 from moving the
  * memory's array and size out of the loop: the sieve benchmark ran about 1.3x slower with it. The site
  * costs nothing while no stop of ours is pending: its target is a no-op, which C2 compiles to nothing
@@ -30,7 +30,7 @@ public final class GuestInterrupts {
   private static final MutableCallSite SITE = new MutableCallSite(NO_CHECK);
   /**
    * The check, {@code ()void}: what {@code Shaded.checkInterruption} in compiled guest code invokes,
-   * where {@link ShadedPatch#inlineInterruptChecks} left the call to it.
+   * where {@link ShadedPatch#rewrite} left the call to it.
    */
   public static final MethodHandle CHECK = SITE.dynamicInvoker();
   private static int pending; // guarded by the class

@@ -79,16 +79,17 @@ public final class ModuleCompiler {
   }
 
   private static Compiled compileAsIs(WasmModule module, byte[] bytes) {
+    PrivateGlobals privateGlobals = new PrivateGlobals(PrivateGlobals.of(module));
     CompilerResult result = Compiler.builder(module)
         .withInterpreterFallback(InterpreterFallback.SILENT)
-        .withClassCollectorFactory(ShadedPatch.Collector::new)
+        .withClassCollectorFactory(() -> new ShadedPatch.Collector(privateGlobals))
         .build()
         .compile();
     Map<String, byte[]> generated = new LinkedHashMap<>();
     // Chicory names some classes with dots and some with slashes; the class loader wants dots
     result.collector().classBytes().forEach((name, code) -> generated.put(name.replace('/', '.'), code));
     Set<Integer> interpreted = result.interpretedFunctions();
-    Map<String, byte[]> classes = PrivateGlobals.rewrite(generated, PrivateGlobals.of(module), interpreted);
+    Map<String, byte[]> classes = privateGlobals.settle(generated, interpreted);
     return new Compiled(new CompiledCodeCache.Entry(classes, result.collector().mainClassName(),
         metaModule(module, bytes, interpreted), interpreted), module);
   }

@@ -11,6 +11,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 import org.objectweb.asm.ClassReader;
 import org.objectweb.asm.ClassVisitor;
 import org.objectweb.asm.ClassWriter;
@@ -30,11 +31,10 @@ import org.objectweb.asm.tree.MethodNode;
 /**
  * Chicory's {@link Shaded} with the memory load and store helpers of {@link FlatMemoryAccess} and the
  * global helpers of {@link GlobalAccess}, and the generated classes with their interrupt checks
- * inlined. Chicory copies {@code Shaded} into every compiled module, reading its bytecode through the
- * class collector: {@link Collector} hands it this patched bytecode instead, so the copy is made with
- * Chicory's own renaming; each generated class the collector receives is rewritten by
- * {@link #inlineInterruptChecks}. After the compile, {@link PrivateGlobals} turns the accesses of
- * globals that only the module sees into calls of two helpers added here.
+ * inlined and their accesses of private globals redirected. Chicory copies {@code Shaded} into every
+ * compiled module, reading its bytecode through the class collector: {@link Collector} hands it this
+ * patched bytecode instead, so the copy is made with Chicory's own renaming; each generated class the
+ * collector receives is rewritten by {@link #rewrite}, one pass for both changes.
  */
 final class ShadedPatch {
   private static final String CHECK_INTERRUPTION = "checkInterruption";
@@ -54,10 +54,17 @@ final class ShadedPatch {
   }
 
   /**
-   * The collector that compiles modules with the patched helpers, and keeps the generated classes with
-   * their interrupt checks inlined (see {@link #inlineInterruptChecks}).
+   * The collector that compiles modules with the patched helpers, and keeps the generated classes
+   * rewritten (see {@link #rewrite}). Chicory makes several for one compile and merges them; all of one
+   * compile share its {@link PrivateGlobals}.
    */
   static final class Collector extends ByteClassCollector {
+    private final PrivateGlobals privateGlobals;
+
+    Collector(PrivateGlobals privateGlobals) {
+      this.privateGlobals = privateGlobals;
+    }
+
     @Override
     public byte[] resolve(Class<?> clazz) {
       return clazz == Shaded.class ? PATCHED.clone() : super.resolve(clazz);
@@ -65,43 +72,53 @@ final class ShadedPatch {
 
     @Override
     public void put(String name, byte[] bytes) {
-      super.put(name, inlineInterruptChecks(bytes));
+      super.put(name, rewrite(name, bytes));
     }
 
     @Override
     public void putMainClass(String name, byte[] bytes) {
-      super.putMainClass(name, inlineInterruptChecks(bytes));
+      super.putMainClass(name, rewrite(name, bytes));
+    }
+
+    private byte[] rewrite(String name, byte[] bytes) {
+      // the copy of Shaded holds the helpers that reach the global instances
+      boolean shaded = name.replace('.', '/').equals(SHADED_COPY);
+      return ShadedPatch.rewrite(bytes, shaded ? null : privateGlobals);
     }
   }
 
   /**
-   * {@code classFile} with each call of Shaded's {@code checkInterruption}, which Chicory puts before
-   * every call and on every loop back-edge, replaced by an {@code invokedynamic} linked to the call
-   * site of {@link GuestInterrupts#CHECK} ({@link GuestInterrupts#checkSite}). C2 inlines the target of
-   * such a site, a no-op while no stop is pending, whatever it has inlined into the method before, and a
-   * call to the helper only within its inlining budget: in an interpreter's loop, which uses the budget
-   * up, each back-edge and call otherwise made a call that does nothing (Lua's loop spent 11% of its
-   * time in them). A method that would grow past {@link HugeMethods#LIMIT} (two bytes a site) or the
-   * JVM's 64 KB keeps its calls.
+   * {@code classFile} with its accesses of {@code privateGlobals} (if not null) redirected (see
+   * {@link PrivateGlobals#redirecting}), and each call of Shaded's {@code checkInterruption}, which
+   * Chicory puts before every call and on every loop back-edge, replaced by an {@code invokedynamic}
+   * linked to the call site of {@link GuestInterrupts#CHECK} ({@link GuestInterrupts#checkSite}). C2
+   * inlines the target of such a site, a no-op while no stop is pending, whatever it has inlined into
+   * the method before, and a call to the helper only within its inlining budget: in an interpreter's
+   * loop, which uses the budget up, each back-edge and call otherwise made a call that does nothing
+   * (Lua's loop spent 11% of its time in them). A method that would grow past {@link HugeMethods#LIMIT}
+   * (two bytes a site) or the JVM's 64 KB keeps its calls; a redirect keeps a method's size.
    */
-  static byte[] inlineInterruptChecks(byte[] classFile) {
-    if (new ClassReader(classFile).readUnsignedShort(6) < Opcodes.V1_7) {
-      return classFile; // no invokedynamic before class file version 51
-    }
+  static byte[] rewrite(byte[] classFile, PrivateGlobals privateGlobals) {
+    // no invokedynamic before class file version 51
+    boolean inline = new ClassReader(classFile).readUnsignedShort(6) >= Opcodes.V1_7;
     Set<String> keep = new HashSet<>();
-    List<HugeMethods.Method> huge = HugeMethods.in(classFile);
-    while (true) { // each round keeps at least one more method as it is, so it ends
+    List<HugeMethods.Method> huge = inline ? HugeMethods.in(classFile) : List.of();
+    while (true) { // each round keeps at least one more method's checks, or all of them, so it ends
       byte[] rewritten;
       try {
-        rewritten = inlineInterruptChecks(classFile, keep);
+        rewritten = rewrite(classFile, inline ? keep::contains : method -> true, privateGlobals);
       } catch (MethodTooLargeException e) { // ASM names one such method at a time
-        if (!keep.add(e.getMethodName())) {
-          return classFile;
+        if (!inline) {
+          throw new IllegalStateException("a redirect changed the size of " + e.getMethodName(), e);
         }
+        inline = keep.add(e.getMethodName());
         continue;
       }
       if (rewritten == null) {
-        return classFile; // no check to inline
+        return classFile; // nothing to change
+      }
+      if (!inline) {
+        return rewritten;
       }
       Set<String> newlyHuge = new HashSet<>();
       HugeMethods.in(rewritten).forEach(m -> newlyHuge.add(m.name()));
@@ -109,14 +126,12 @@ final class ShadedPatch {
       if (newlyHuge.isEmpty()) {
         return rewritten;
       }
-      if (!keep.addAll(newlyHuge)) { // generated method names are unique within a class (func_N, ...)
-        return classFile;
-      }
+      inline = keep.addAll(newlyHuge); // generated method names are unique within a class (func_N, ...)
     }
   }
 
-  /** One rewrite, leaving the methods named in {@code keep} as they are; null if nothing changed. */
-  private static byte[] inlineInterruptChecks(byte[] classFile, Set<String> keep) {
+  /** One rewrite, leaving the checks of the methods {@code keep} names as they are; null if nothing changed. */
+  private static byte[] rewrite(byte[] classFile, Predicate<String> keep, PrivateGlobals privateGlobals) {
     ClassReader reader = new ClassReader(classFile);
     ClassWriter writer = new ClassWriter(reader, 0);
     boolean[] changed = {false};
@@ -124,24 +139,29 @@ final class ShadedPatch {
       @Override
       public MethodVisitor visitMethod(int access, String name, String descriptor, String signature, String[] exceptions) {
         MethodVisitor method = super.visitMethod(access, name, descriptor, signature, exceptions);
-        if (keep.contains(name)) {
-          return method;
+        if (!keep.test(name)) {
+          method = inliningChecks(method, changed);
         }
-        return new MethodVisitor(Opcodes.ASM9, method) {
-          @Override
-          public void visitMethodInsn(int opcode, String owner, String callee, String calleeDescriptor, boolean isInterface) {
-            if (opcode == Opcodes.INVOKESTATIC && callee.equals(CHECK_INTERRUPTION) && calleeDescriptor.equals("()V")
-                && owner.equals(SHADED_COPY)) {
-              super.visitInvokeDynamicInsn(CHECK_INTERRUPTION, "()V", BOOTSTRAP);
-              changed[0] = true;
-            } else {
-              super.visitMethodInsn(opcode, owner, callee, calleeDescriptor, isInterface);
-            }
-          }
-        };
+        return privateGlobals == null ? method : privateGlobals.redirecting(method, changed);
       }
     }, 0);
     return changed[0] ? writer.toByteArray() : null;
+  }
+
+  /** {@code method}'s interrupt checks as invokedynamics, setting {@code changed[0]} when there is one. */
+  private static MethodVisitor inliningChecks(MethodVisitor method, boolean[] changed) {
+    return new MethodVisitor(Opcodes.ASM9, method) {
+      @Override
+      public void visitMethodInsn(int opcode, String owner, String callee, String calleeDescriptor, boolean isInterface) {
+        if (opcode == Opcodes.INVOKESTATIC && callee.equals(CHECK_INTERRUPTION) && calleeDescriptor.equals("()V")
+            && owner.equals(SHADED_COPY)) {
+          super.visitInvokeDynamicInsn(CHECK_INTERRUPTION, "()V", BOOTSTRAP);
+          changed[0] = true;
+        } else {
+          super.visitMethodInsn(opcode, owner, callee, calleeDescriptor, isInterface);
+        }
+      }
+    };
   }
 
   private static byte[] patch() {

@@ -30,7 +30,7 @@ public final class Versions {
    * v2 is the entry layout (classes, stub module and interpreted functions in one jar); "flat2" is
    * the second form of the memory helpers of {@link FlatMemoryAccess} in the generated code, "stop"
    * its back-edge check of {@link GuestInterrupts}, "checks" that check as an {@code invokedynamic}
-   * ({@link ShadedPatch#inlineInterruptChecks}), "split2" the form of {@link FunctionSplitter}'s
+   * ({@link ShadedPatch#rewrite}), "split2" the form of {@link FunctionSplitter}'s
    * parts, "globals" the global helpers of {@link GlobalAccess}, "exact" loads and stores linked by
    * {@link MemoryExactness}, "private" the globals of {@link PrivateGlobals} in the machine.
    */

@@ -28,6 +28,10 @@ import org.objectweb.asm.ClassWriter;
 import org.objectweb.asm.Label;
 import org.objectweb.asm.MethodVisitor;
 import org.objectweb.asm.Opcodes;
+import org.objectweb.asm.tree.AbstractInsnNode;
+import org.objectweb.asm.tree.ClassNode;
+import org.objectweb.asm.tree.MethodInsnNode;
+import org.objectweb.asm.tree.MethodNode;
 
 /**
  * Globals that only a module's own code sees live in its machine's array ({@link PrivateGlobals}); an
@@ -74,8 +78,30 @@ class PrivateGlobalsTest {
   }
 
   @Test
+  void aModuleWithAnInterpretedFunctionKeepsItsGlobalsWithTheGlobalInstances(@TempDir Path store) throws IOException {
+    byte[] wasm = Files.readAllBytes(Fixtures.wasm("core/globals_interpreted.wasm"));
+    ModuleCompiler.Compiled compiled = ModuleCompiler.compile(Parser.parse(wasm), wasm);
+    assertEquals(Set.of(1), compiled.entry().interpreted, "addMany is interpreted");
+    Map<String, Integer> sites = new TreeMap<>();
+    for (byte[] classFile : compiled.entry().classes.values()) {
+      globalCalls(classFile).forEach(site -> sites.merge(site, 1, Integer::sum));
+    }
+    assertEquals(Map.of("readGlobal 0", 2, "writeGlobal 0", 1), sites, "add, as Chicory emits it");
+    try (Skiff skiff = Skiff.builder().store(store).build()) {
+      var artifact = skiff.pull(Fixtures.wasm("core/globals_interpreted.wasm").toString());
+      for (Engine engine : Engine.values()) {
+        try (WasmInstance instance = artifact.runner().engine(engine).instantiate()) {
+          assertEquals(5, instance.function("add").callLong(5), engine.toString());
+          assertEquals(5 + 6_000 * 2, instance.function("addMany").callLong(2), engine.toString());
+          assertEquals(5 + 12_000 + 1, instance.function("add").callLong(1), engine.toString());
+        }
+      }
+    }
+  }
+
+  @Test
   void theRewrittenClassCallsTheMachinesArrayAndStillVerifies() throws ReflectiveOperationException {
-    Map<String, byte[]> rewritten = PrivateGlobals.rewrite(Map.of("Guest", guestClass("Guest", null)), bits(0), Set.of());
+    Map<String, byte[]> rewritten = compile(Map.of("Guest", guestClass("Guest", null)), bits(0), Set.of());
     assertEquals(List.of("readPrivateGlobal 0"), globalCalls(rewritten.get("Guest")));
     Class<?> loaded = new ClassLoader(null) {
       Class<?> define(byte[] classFile) {
@@ -93,6 +119,20 @@ class PrivateGlobalsTest {
       m.visitMethodInsn(Opcodes.INVOKESTATIC, ShadedPatch.SHADED_COPY, "readGlobal", "(I" + INSTANCE + ")J", false);
       m.visitInsn(Opcodes.POP2);
     });
+    Map<String, byte[]> joined = classes(m -> { // index 1 or 0, as flow joins before the instance
+      Label zero = new Label();
+      Label join = new Label();
+      m.visitVarInsn(Opcodes.ILOAD, 0);
+      m.visitJumpInsn(Opcodes.IFEQ, zero);
+      m.visitInsn(Opcodes.ICONST_1);
+      m.visitJumpInsn(Opcodes.GOTO, join);
+      m.visitLabel(zero);
+      m.visitInsn(Opcodes.ICONST_0);
+      m.visitLabel(join);
+      m.visitVarInsn(Opcodes.ALOAD, 1);
+      m.visitMethodInsn(Opcodes.INVOKESTATIC, ShadedPatch.SHADED_COPY, "readGlobal", "(I" + INSTANCE + ")J", false);
+      m.visitInsn(Opcodes.POP2);
+    });
     Map<String, byte[]> throughTheInstance = classes(m -> {
       m.visitVarInsn(Opcodes.ALOAD, 1);
       m.visitInsn(Opcodes.ICONST_0);
@@ -106,12 +146,54 @@ class PrivateGlobalsTest {
       m.visitMethodInsn(Opcodes.INVOKESTATIC, ShadedPatch.SHADED_COPY, "readGlobalRef", "(I" + INSTANCE + ")I", false);
       m.visitInsn(Opcodes.POP);
     });
-    for (Map<String, byte[]> classes : List.of(computed, throughTheInstance, anotherHelper)) {
-      assertSame(classes, PrivateGlobals.rewrite(classes, bits(0), Set.of()));
+    for (Map<String, byte[]> classes : List.of(computed, joined, throughTheInstance, anotherHelper)) {
+      Map<String, byte[]> kept = compile(classes, bits(0), Set.of());
+      classes.forEach((name, classFile) -> assertEquals(globalCalls(classFile), globalCalls(kept.get(name)), name));
     }
     Map<String, byte[]> plain = Map.of("Guest", guestClass("Guest", null));
-    assertSame(plain, PrivateGlobals.rewrite(plain, bits(0), Set.of(3)), "an interpreted function reads the instances");
-    assertSame(plain, PrivateGlobals.rewrite(plain, bits(), Set.of()));
+    assertEquals(List.of("readGlobal 0"), globalCalls(compile(plain, bits(0), Set.of(3)).get("Guest")),
+        "an interpreted function reads the instances");
+    assertEquals(List.of("readGlobal 0"), globalCalls(compile(plain, bits(), Set.of()).get("Guest")));
+  }
+
+  @Test
+  void anUndoneClassEqualsTheOneNeverRedirectedButForItsConstantPoolAndStillVerifies() throws ReflectiveOperationException {
+    byte[] plain = ShadedPatch.rewrite(guestClass("Guest", null), null);
+    byte[] undone = PrivateGlobals.undo(ShadedPatch.rewrite(guestClass("Guest", null), new PrivateGlobals(bits(0))));
+    assertEquals(List.of("readGlobal 0"), globalCalls(undone));
+    assertEquals(code(plain), code(undone), "the same instructions");
+    Class<?> loaded = new ClassLoader(null) {
+      Class<?> define(byte[] classFile) {
+        return defineClass("Guest", classFile, 0, classFile.length);
+      }
+    }.define(undone);
+    assertEquals("Guest", Class.forName("Guest", true, loaded.getClassLoader()).getName(), "verified and initialized");
+    assertSame(plain, PrivateGlobals.undo(plain), "nothing to undo");
+  }
+
+  /**
+   * {@code classes} as a compile keeps them: each rewritten as the collector does, then settled; none
+   * is the copy of Shaded.
+   */
+  private static Map<String, byte[]> compile(Map<String, byte[]> classes, BitSet globals, Set<Integer> interpreted) {
+    PrivateGlobals privateGlobals = new PrivateGlobals(globals);
+    Map<String, byte[]> rewritten = new LinkedHashMap<>();
+    classes.forEach((name, classFile) -> rewritten.put(name, ShadedPatch.rewrite(classFile, privateGlobals)));
+    return privateGlobals.settle(rewritten, interpreted);
+  }
+
+  /** The instructions of every method of {@code classFile}: opcodes, and the methods called. */
+  private static List<String> code(byte[] classFile) {
+    ClassNode node = new ClassNode();
+    new ClassReader(classFile).accept(node, 0);
+    List<String> code = new ArrayList<>();
+    for (MethodNode method : node.methods) {
+      code.add(method.name + method.desc);
+      for (AbstractInsnNode insn : method.instructions) {
+        code.add(insn.getOpcode() + (insn instanceof MethodInsnNode ? " " + ((MethodInsnNode) insn).name : ""));
+      }
+    }
+    return code;
   }
 
   /** A class that reads global 0 as Chicory does, and one whose method also does {@code more}. */

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.nio.file.Files;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -25,6 +26,8 @@ import org.objectweb.asm.Opcodes;
 
 /** Compiled code checks for stops with an invokedynamic of its own, except where that would make a method huge. */
 class ShadedPatchTest {
+  private static final String INSTANCE = "Lcom/dylibso/chicory/runtime/Instance;";
+
   @Test
   void checksBecomeInvokedynamicsUnlessTheMethodWouldPassTheHugeLimit() {
     ClassWriter writer = new ClassWriter(0);
@@ -38,7 +41,7 @@ class ShadedPatchTest {
     writer.visitEnd();
     byte[] original = writer.toByteArray();
 
-    byte[] patched = ShadedPatch.inlineInterruptChecks(original);
+    byte[] patched = ShadedPatch.rewrite(original, null);
 
     assertEquals(Map.of("small", "3 indy", "endsAtTheLimit", "1 indy", "wouldPassTheLimit", "1 call",
         "alreadyHuge", "2 indy", "atTheJvmsLimit", "1 call", "alsoAtTheJvmsLimit", "1 call"), checks(patched));
@@ -56,7 +59,25 @@ class ShadedPatchTest {
     method(writer, "small", 40, 1);
     writer.visitEnd();
     byte[] original = writer.toByteArray();
-    assertSame(original, ShadedPatch.inlineInterruptChecks(original));
+    assertSame(original, ShadedPatch.rewrite(original, null));
+  }
+
+  @Test
+  void privateGlobalsAreRedirectedAlsoInMethodsThatKeepTheirChecks() {
+    for (int version : new int[] {Opcodes.V11, Opcodes.V1_6}) {
+      ClassWriter writer = new ClassWriter(0);
+      writer.visit(version, Opcodes.ACC_FINAL, "Generated", null, "java/lang/Object", null);
+      method(writer, "small", 40, 3, true);
+      method(writer, "atTheJvmsLimit", 65_534, 1, true);
+      writer.visitEnd();
+
+      byte[] patched = ShadedPatch.rewrite(writer.toByteArray(), new PrivateGlobals(BitSet.valueOf(new long[] {1})));
+
+      String small = version == Opcodes.V11 ? "3 indy" : "3 call";
+      assertEquals(Map.of("small", small, "atTheJvmsLimit", "1 call"), checks(patched), "version " + version);
+      assertEquals(Map.of("small", "readPrivateGlobal", "atTheJvmsLimit", "readPrivateGlobal"), globalCalls(patched),
+          "version " + version);
+    }
   }
 
   @Test
@@ -124,17 +145,52 @@ class ShadedPatchTest {
 
   /** A static method of {@code length} bytes of code holding {@code checks} calls of Shaded's check. */
   private static void method(ClassWriter writer, String name, int length, int checks) {
-    MethodVisitor m = writer.visitMethod(Opcodes.ACC_STATIC, name, "()V", null, null);
+    method(writer, name, length, checks, false);
+  }
+
+  /**
+   * A static method of {@code length} bytes of code holding {@code checks} calls of Shaded's check and,
+   * if {@code readsGlobal}, a read of global 0 as Chicory emits it.
+   */
+  private static void method(ClassWriter writer, String name, int length, int checks, boolean readsGlobal) {
+    MethodVisitor m = writer.visitMethod(Opcodes.ACC_STATIC, name, "(" + INSTANCE + ")V", null, null);
     m.visitCode();
     for (int i = 0; i < checks; i++) {
       m.visitMethodInsn(Opcodes.INVOKESTATIC, ShadedPatch.SHADED_COPY, "checkInterruption", "()V", false);
     }
-    for (int i = 3 * checks + 1; i < length; i++) {
+    int used = 3 * checks + 1;
+    if (readsGlobal) {
+      m.visitInsn(Opcodes.ICONST_0);
+      m.visitVarInsn(Opcodes.ALOAD, 0);
+      m.visitMethodInsn(Opcodes.INVOKESTATIC, ShadedPatch.SHADED_COPY, "readGlobal", "(I" + INSTANCE + ")J", false);
+      m.visitInsn(Opcodes.POP2);
+      used += 6;
+    }
+    for (int i = used; i < length; i++) {
       m.visitInsn(Opcodes.NOP);
     }
     m.visitInsn(Opcodes.RETURN);
-    m.visitMaxs(0, 0);
+    m.visitMaxs(2, 1);
     m.visitEnd();
+  }
+
+  /** For each method calling a global helper of Shaded's copy, the helper's name. */
+  private static Map<String, String> globalCalls(byte[] classFile) {
+    Map<String, String> found = new TreeMap<>();
+    new ClassReader(classFile).accept(new ClassVisitor(Opcodes.ASM9) {
+      @Override
+      public MethodVisitor visitMethod(int access, String name, String descriptor, String signature, String[] exceptions) {
+        return new MethodVisitor(Opcodes.ASM9) {
+          @Override
+          public void visitMethodInsn(int opcode, String owner, String callee, String desc, boolean isInterface) {
+            if (callee.contains("Global")) {
+              found.merge(name, callee, (a, b) -> a + " " + b);
+            }
+          }
+        };
+      }
+    }, 0);
+    return found;
   }
 
   /**
