@@ -37,8 +37,11 @@ import org.objectweb.asm.Opcodes;
  * it had before the first call, so nothing outside the module's code may read it.
  */
 final class PrivateGlobals {
+  /** Chicory's helper for each of {@link #HELPERS}. */
+  private static final Map<String, String> ORIGINALS =
+      Map.of("readPrivateGlobal", "readGlobal", "writePrivateGlobal", "writeGlobal");
   /** The helpers {@link ShadedPatch} adds to {@code Shaded} for the redirected accesses. */
-  static final Set<String> HELPERS = Set.of("readPrivateGlobal", "writePrivateGlobal");
+  static final Set<String> HELPERS = ORIGINALS.keySet();
   private static final String INSTANCE_CLASS = "com/dylibso/chicory/runtime/Instance";
   private static final String GLOBAL_INSTANCE_CLASS = "com/dylibso/chicory/runtime/GlobalInstance";
   private static final String INSTANCE = "L" + INSTANCE_CLASS + ";";
@@ -81,6 +84,14 @@ final class PrivateGlobals {
    */
   MethodVisitor redirecting(MethodVisitor next, boolean[] changed) {
     return new Redirecting(next, changed);
+  }
+
+  /**
+   * Leaves every global with the global instances, as when code reaches one another way: for a class
+   * that could not be redirected.
+   */
+  void leaveAll() {
+    otherShape = true;
   }
 
   /**
@@ -130,8 +141,7 @@ final class PrivateGlobals {
 
   /** The name of Chicory's helper for which {@code utf8} names the private one, or null. */
   private static String originalName(byte[] utf8) {
-    String text = new String(utf8, StandardCharsets.US_ASCII); // a mismatch for any non-ASCII name
-    return HELPERS.contains(text) ? text.replace("Private", "") : null;
+    return ORIGINALS.get(new String(utf8, StandardCharsets.US_ASCII)); // a mismatch for any non-ASCII name
   }
 
   /**
@@ -238,7 +248,7 @@ final class PrivateGlobals {
 
     @Override
     public void visitFrame(int type, int numLocal, Object[] local, int numStack, Object[] stack) {
-      other();
+      other(); // ASM visits a label before each frame already; kept so that no join is ever missed
       super.visitFrame(type, numLocal, local, numStack, stack);
     }
 

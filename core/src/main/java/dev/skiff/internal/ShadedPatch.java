@@ -108,8 +108,9 @@ final class ShadedPatch {
       try {
         rewritten = rewrite(classFile, inline ? keep::contains : method -> true, privateGlobals);
       } catch (MethodTooLargeException e) { // ASM names one such method at a time
-        if (!inline) {
-          throw new IllegalStateException("a redirect changed the size of " + e.getMethodName(), e);
+        if (!inline) { // a redirect keeps a method's size, so this class was too large before it
+          privateGlobals.leaveAll();
+          return classFile;
         }
         inline = keep.add(e.getMethodName());
         continue;

@@ -1,5 +1,6 @@
 package dev.skiff.internal;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
@@ -108,7 +109,7 @@ class PrivateGlobalsTest {
         return defineClass("Guest", classFile, 0, classFile.length);
       }
     }.define(rewritten.get("Guest"));
-    assertEquals("Guest", Class.forName("Guest", true, loaded.getClassLoader()).getName(), "verified and initialized");
+    assertDoesNotThrow(() -> Class.forName("Guest", true, loaded.getClassLoader()), "verified and initialized");
   }
 
   @Test
@@ -158,8 +159,16 @@ class PrivateGlobalsTest {
 
   @Test
   void anUndoneClassEqualsTheOneNeverRedirectedButForItsConstantPoolAndStillVerifies() throws ReflectiveOperationException {
-    byte[] plain = ShadedPatch.rewrite(guestClass("Guest", null), null);
-    byte[] undone = PrivateGlobals.undo(ShadedPatch.rewrite(guestClass("Guest", null), new PrivateGlobals(bits(0))));
+    // constants of two slots, and the private helpers' names after them in the constant pool
+    Consumer<MethodVisitor> wideConstants = m -> {
+      m.visitLdcInsn(1L << 40);
+      m.visitInsn(Opcodes.POP2);
+      m.visitLdcInsn(0.5);
+      m.visitInsn(Opcodes.POP2);
+    };
+    byte[] plain = ShadedPatch.rewrite(guestClass("Guest", wideConstants), null);
+    byte[] undone =
+        PrivateGlobals.undo(ShadedPatch.rewrite(guestClass("Guest", wideConstants), new PrivateGlobals(bits(0))));
     assertEquals(List.of("readGlobal 0"), globalCalls(undone));
     assertEquals(code(plain), code(undone), "the same instructions");
     Class<?> loaded = new ClassLoader(null) {
@@ -167,7 +176,7 @@ class PrivateGlobalsTest {
         return defineClass("Guest", classFile, 0, classFile.length);
       }
     }.define(undone);
-    assertEquals("Guest", Class.forName("Guest", true, loaded.getClassLoader()).getName(), "verified and initialized");
+    assertDoesNotThrow(() -> Class.forName("Guest", true, loaded.getClassLoader()), "verified and initialized");
     assertSame(plain, PrivateGlobals.undo(plain), "nothing to undo");
   }
 
