@@ -73,6 +73,17 @@ class HugeMethodsTest {
   }
 
   @Test
+  void theNoticeLeavesOutTheEntryFromTheHostWhichRunsOncePerCall() {
+    ClassWriter writer = new ClassWriter(0);
+    writer.visit(Opcodes.V17, Opcodes.ACC_FINAL, "Dispatch", null, "java/lang/Object", null);
+    method(writer, "call_dispatch_0", HugeMethods.LIMIT + 1);
+    method(writer, "func_3", HugeMethods.LIMIT + 1);
+    writer.visitEnd();
+    assertEquals(List.of(new HugeMethods.Method("func_3", HugeMethods.LIMIT + 1)),
+        ModuleCompiler.HugeFunctionNotice.slowing(writer.toByteArray()));
+  }
+
+  @Test
   void readsTheFlagOfThisJvm() {
     assertTrue(HugeMethods.skipped(), "the tests run on HotSpot with its default -XX:+DontCompileHugeMethods");
   }
