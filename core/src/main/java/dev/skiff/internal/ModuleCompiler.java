@@ -32,6 +32,7 @@ import java.util.StringJoiner;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.objectweb.asm.ClassReader;
 
 /**
  * Chicory's runtime compiler, used so that what it makes can be kept: the generated classes, the
@@ -208,12 +209,16 @@ public final class ModuleCompiler {
 
     /**
      * The methods of {@code classFile} above the limit that run as guest code runs: all but Chicory's
-     * {@code call_dispatch_N}, the entry from the host, which runs once per call into the instance
-     * (SQLite's is 11,864 bytes and costs its run nothing measurable).
+     * entry into compiled code ({@code MachineCall.call}, or {@code call_dispatch_N} in a module of
+     * 1,024 functions or more), which runs once per call from the host or from an interpreted
+     * function (SQLite's is 11,864 bytes and costs its run nothing measurable).
      */
     static List<HugeMethods.Method> slowing(byte[] classFile) {
       List<HugeMethods.Method> huge = new ArrayList<>(HugeMethods.in(classFile));
-      huge.removeIf(method -> method.name().startsWith("call_dispatch_"));
+      if (!huge.isEmpty()) {
+        boolean entry = new ClassReader(classFile).getClassName().endsWith("MachineCall");
+        huge.removeIf(method -> method.name().startsWith("call_dispatch_") || (entry && method.name().equals("call")));
+      }
       return huge;
     }
 

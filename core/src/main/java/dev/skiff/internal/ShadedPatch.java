@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
 import org.objectweb.asm.ClassReader;
+import org.objectweb.asm.ClassTooLargeException;
 import org.objectweb.asm.ClassVisitor;
 import org.objectweb.asm.ClassWriter;
 import org.objectweb.asm.Handle;
@@ -108,12 +109,13 @@ final class ShadedPatch {
       try {
         rewritten = rewrite(classFile, inline ? keep::contains : method -> true, privateGlobals);
       } catch (MethodTooLargeException e) { // ASM names one such method at a time
-        if (!inline) { // a redirect keeps a method's size, so this class was too large before it
-          privateGlobals.leaveAll();
-          return classFile;
+        if (inline) {
+          inline = keep.add(e.getMethodName());
+          continue;
         }
-        inline = keep.add(e.getMethodName());
-        continue;
+        return asMade(classFile, privateGlobals); // a redirect keeps a method's size, but ASM may widen jumps
+      } catch (ClassTooLargeException e) { // the names and call sites added overflow the constant pool
+        return asMade(classFile, privateGlobals);
       }
       if (rewritten == null) {
         return classFile; // nothing to change
@@ -129,6 +131,14 @@ final class ShadedPatch {
       }
       inline = keep.addAll(newlyHuge); // generated method names are unique within a class (func_N, ...)
     }
+  }
+
+  /** {@code classFile} as Chicory made it: its checks stay calls, and every global stays with its instance. */
+  private static byte[] asMade(byte[] classFile, PrivateGlobals privateGlobals) {
+    if (privateGlobals != null) {
+      privateGlobals.leaveAll();
+    }
+    return classFile;
   }
 
   /** One rewrite, leaving the checks of the methods {@code keep} names as they are; null if nothing changed. */

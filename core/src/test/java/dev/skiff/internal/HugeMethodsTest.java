@@ -74,13 +74,23 @@ class HugeMethodsTest {
 
   @Test
   void theNoticeLeavesOutTheEntryFromTheHostWhichRunsOncePerCall() {
+    assertEquals(List.of(new HugeMethods.Method("call_indirect_0", HugeMethods.LIMIT + 1),
+        new HugeMethods.Method("func_3", HugeMethods.LIMIT + 1)),
+        ModuleCompiler.HugeFunctionNotice.slowing(hugeClass("Dispatch", "call_dispatch_0", "call_indirect_0", "func_3")));
+    assertEquals(List.of(), ModuleCompiler.HugeFunctionNotice.slowing(hugeClass("CompiledMachineMachineCall", "call")));
+    assertEquals(List.of(new HugeMethods.Method("call", HugeMethods.LIMIT + 1)),
+        ModuleCompiler.HugeFunctionNotice.slowing(hugeClass("Other", "call")), "a call method of another class");
+  }
+
+  /** A class of {@code methods}, each one byte above the limit. */
+  private static byte[] hugeClass(String name, String... methods) {
     ClassWriter writer = new ClassWriter(0);
-    writer.visit(Opcodes.V17, Opcodes.ACC_FINAL, "Dispatch", null, "java/lang/Object", null);
-    method(writer, "call_dispatch_0", HugeMethods.LIMIT + 1);
-    method(writer, "func_3", HugeMethods.LIMIT + 1);
+    writer.visit(Opcodes.V17, Opcodes.ACC_FINAL, name, null, "java/lang/Object", null);
+    for (String method : methods) {
+      method(writer, method, HugeMethods.LIMIT + 1);
+    }
     writer.visitEnd();
-    assertEquals(List.of(new HugeMethods.Method("func_3", HugeMethods.LIMIT + 1)),
-        ModuleCompiler.HugeFunctionNotice.slowing(writer.toByteArray()));
+    return writer.toByteArray();
   }
 
   @Test

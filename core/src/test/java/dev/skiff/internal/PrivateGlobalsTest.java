@@ -40,6 +40,8 @@ import org.objectweb.asm.tree.MethodNode;
  * other way, or has an interpreted function, keeps all of them there.
  */
 class PrivateGlobalsTest {
+  /** The class file format's largest {@code constant_pool_count}. */
+  private static final int MAX_CONSTANT_POOL_COUNT = 65_535;
   private static final String INSTANCE = "Lcom/dylibso/chicory/runtime/Instance;";
 
   @Test
@@ -155,6 +157,30 @@ class PrivateGlobalsTest {
     assertEquals(List.of("readGlobal 0"), globalCalls(compile(plain, bits(0), Set.of(3)).get("Guest")),
         "an interpreted function reads the instances");
     assertEquals(List.of("readGlobal 0"), globalCalls(compile(plain, bits(), Set.of()).get("Guest")));
+  }
+
+  @Test
+  void aClassWhoseRedirectsDoNotFitItsConstantPoolLeavesEveryGlobalWithTheGlobalInstances() {
+    ClassReader guest = new ClassReader(guestClass("Crowded", null));
+    ClassWriter writer = new ClassWriter(guest, 0);
+    guest.accept(new ClassVisitor(Opcodes.ASM9, writer) {
+      @Override
+      public void visitEnd() { // a name per field, and their type: a pool one entry short of full
+        for (int f = guest.getItemCount() + 1; f < MAX_CONSTANT_POOL_COUNT - 1; f++) {
+          super.visitField(Opcodes.ACC_STATIC, "f" + f, "I", null, null).visitEnd();
+        }
+        super.visitEnd();
+      }
+    }, 0);
+    byte[] crowded = writer.toByteArray();
+    // the redirect's name, its name and type and its method reference would take three entries more
+    assertEquals(MAX_CONSTANT_POOL_COUNT - 1, new ClassReader(crowded).getItemCount());
+    Map<String, byte[]> classes = new LinkedHashMap<>();
+    classes.put("Guest", guestClass("Guest", null));
+    classes.put("Crowded", crowded);
+    Map<String, byte[]> kept = compile(classes, bits(0), Set.of());
+    assertSame(classes.get("Crowded"), kept.get("Crowded"), "as Chicory made it");
+    assertEquals(List.of("readGlobal 0"), globalCalls(kept.get("Guest")), "the other class undone");
   }
 
   @Test
