@@ -211,7 +211,7 @@ public final class ModuleCompiler {
      * The methods of {@code classFile} above the limit that run as guest code runs: all but Chicory's
      * entry into compiled code ({@code MachineCall.call}, or {@code call_dispatch_N} in a module of
      * 1,024 functions or more), which runs once per call from the host or from an interpreted
-     * function (SQLite's is 11,864 bytes and costs its run nothing measurable).
+     * function, not per call between compiled functions (SQLite's is 11,864 bytes).
      */
     static List<HugeMethods.Method> slowing(byte[] classFile) {
       List<HugeMethods.Method> huge = new ArrayList<>(HugeMethods.in(classFile));

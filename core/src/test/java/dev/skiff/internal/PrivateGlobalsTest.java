@@ -103,15 +103,10 @@ class PrivateGlobalsTest {
   }
 
   @Test
-  void theRewrittenClassCallsTheMachinesArrayAndStillVerifies() throws ReflectiveOperationException {
+  void theRewrittenClassCallsTheMachinesArrayAndStillVerifies() {
     Map<String, byte[]> rewritten = compile(Map.of("Guest", guestClass("Guest", null)), bits(0), Set.of());
     assertEquals(List.of("readPrivateGlobal 0"), globalCalls(rewritten.get("Guest")));
-    Class<?> loaded = new ClassLoader(null) {
-      Class<?> define(byte[] classFile) {
-        return defineClass("Guest", classFile, 0, classFile.length);
-      }
-    }.define(rewritten.get("Guest"));
-    assertDoesNotThrow(() -> Class.forName("Guest", true, loaded.getClassLoader()), "verified and initialized");
+    assertVerifiesAndInitializes("Guest", rewritten.get("Guest"));
   }
 
   @Test
@@ -184,7 +179,7 @@ class PrivateGlobalsTest {
   }
 
   @Test
-  void anUndoneClassEqualsTheOneNeverRedirectedButForItsConstantPoolAndStillVerifies() throws ReflectiveOperationException {
+  void anUndoneClassEqualsTheOneNeverRedirectedButForItsConstantPoolAndStillVerifies() {
     // constants of two slots, and the private helpers' names after them in the constant pool
     Consumer<MethodVisitor> wideConstants = m -> {
       m.visitLdcInsn(1L << 40);
@@ -197,13 +192,18 @@ class PrivateGlobalsTest {
         PrivateGlobals.undo(ShadedPatch.rewrite(guestClass("Guest", wideConstants), new PrivateGlobals(bits(0))));
     assertEquals(List.of("readGlobal 0"), globalCalls(undone));
     assertEquals(code(plain), code(undone), "the same instructions");
-    Class<?> loaded = new ClassLoader(null) {
-      Class<?> define(byte[] classFile) {
-        return defineClass("Guest", classFile, 0, classFile.length);
-      }
-    }.define(undone);
-    assertDoesNotThrow(() -> Class.forName("Guest", true, loaded.getClassLoader()), "verified and initialized");
+    assertVerifiesAndInitializes("Guest", undone);
     assertSame(plain, PrivateGlobals.undo(plain), "nothing to undo");
+  }
+
+  /** Defines {@code classFile} in a loader of its own and initializes it, which verifies it. */
+  private static void assertVerifiesAndInitializes(String name, byte[] classFile) {
+    ClassLoader loader = new ClassLoader(null) {
+      {
+        defineClass(name, classFile, 0, classFile.length);
+      }
+    };
+    assertDoesNotThrow(() -> Class.forName(name, true, loader), "verified and initialized");
   }
 
   /**
