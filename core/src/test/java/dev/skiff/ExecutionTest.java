@@ -8,6 +8,7 @@ import com.dylibso.chicory.runtime.HostFunction;
 import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.ValType;
 import dev.skiff.testsupport.Fixtures;
+import dev.skiff.testsupport.RunawayGuests;
 import dev.skiff.wasi.Output;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -41,12 +42,13 @@ class ExecutionTest {
 
   @ParameterizedTest
   @EnumSource(Engine.class)
-  void guestThatLoopsForeverIsStoppedByTheTimeout(Engine engine) {
+  void guestThatLoopsForeverIsStoppedByTheTimeout(Engine engine) throws InterruptedException {
     long start = System.nanoTime();
     GuestTimeoutException e = assertThrows(GuestTimeoutException.class, () -> fixture("core/loop.wasm")
         .runner().engine(engine).limits(l -> l.timeout(Duration.ofMillis(300))).run());
     assertTrue(e.getMessage().contains("ran longer than its timeout of PT0.3S"), e.getMessage());
     assertTrue(System.nanoTime() - start < Duration.ofSeconds(20).toNanos());
+    RunawayGuests.assertNoneWithin(Duration.ofSeconds(20));
   }
 
   @Test

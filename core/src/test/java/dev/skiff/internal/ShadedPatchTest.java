@@ -4,19 +4,29 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.dylibso.chicory.wasm.Parser;
+import com.dylibso.chicory.wasm.WasmModule;
+import dev.skiff.Engine;
+import dev.skiff.GuestTimeoutException;
+import dev.skiff.Skiff;
+import dev.skiff.WasmArtifact;
 import dev.skiff.testsupport.Fixtures;
+import dev.skiff.testsupport.RunawayGuests;
 import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.objectweb.asm.ClassReader;
 import org.objectweb.asm.ClassVisitor;
 import org.objectweb.asm.ClassWriter;
@@ -50,6 +60,24 @@ class ShadedPatchTest {
     assertEquals(List.of(new HugeMethods.Method("alreadyHuge", HugeMethods.LIMIT + 14),
         new HugeMethods.Method("atTheJvmsLimit", 65_534), new HugeMethods.Method("alsoAtTheJvmsLimit", 65_534)),
         HugeMethods.in(patched));
+  }
+
+  @Test
+  void aGuestThatLoopsForeverInPartsOfASplitFunctionIsStoppedByTheTimeout(@TempDir Path store)
+      throws IOException, InterruptedException {
+    byte[] wasm = Files.readAllBytes(Fixtures.wasm("core/split_loop.wasm"));
+    WasmModule module = Parser.parse(wasm);
+    ModuleCompiler.Compiled compiled = ModuleCompiler.compile(module, wasm);
+    assertTrue(compiled.module().functionSection().functionCount() > module.functionSection().functionCount(),
+        "its loop is split into parts");
+    try (Skiff skiff = Skiff.builder().store(store).build()) {
+      WasmArtifact artifact = skiff.pull(Fixtures.wasm("core/split_loop.wasm").toString());
+      GuestTimeoutException stopped = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> assertThrows(
+          GuestTimeoutException.class,
+          () -> artifact.runner().engine(Engine.COMPILER).limits(l -> l.timeout(Duration.ofMillis(300))).run()));
+      assertTrue(stopped.getMessage().contains("ran longer than its timeout of PT0.3S"), stopped.getMessage());
+    }
+    RunawayGuests.assertNoneWithin(Duration.ofSeconds(20));
   }
 
   @Test
