@@ -41,24 +41,40 @@ final class FunctionSplitter {
    *
    * @param splitAbove bodies larger than this are split
    * @param target what is left of a body after the split, at most (when it can be reached)
+   * @param dispatchTarget what may be left of a body before a part holding an interpreter's dispatch
+   *     moves, at most: more than {@code target}, so that the dispatch stays in its loop
    * @param partMax a part's size, at most
    * @param minPart a part's size, at least: smaller ones save too little to pay for the call
    * @param parameterSlots the JVM parameter slots a part's inputs may take; the others go in globals
    */
-  record Limits(int splitAbove, int target, int partMax, int minPart, int parameterSlots) {
+  record Limits(int splitAbove, int target, int dispatchTarget, int partMax, int minPart, int parameterSlots) {
     /**
-     * Below HotSpot's 8,000-byte limit with room to spare: C1 also gives up on methods of 5,000-7,000
-     * bytes with many locals ("out of virtual registers"), and C2 on methods with about 40 parameters
-     * ("unsupported calling sequence"), which then stay in the JVM's interpreter. Chosen on Lua's and
-     * SQLite's interpreter loops (LuaBenchmark, SqliteBenchmark, JDK 25): a target of 2,500 made both
-     * slower, one of 5,000 SQLite.
+     * Below HotSpot's 8,000-byte limit with room to spare (C1 also gives up on methods of 5,000-7,000
+     * bytes with many locals, "out of virtual registers", and C2 on methods with about 40 parameters,
+     * "unsupported calling sequence", which then stay in the JVM's interpreter), but for an
+     * interpreter's loop: its dispatch moves only while the body is above 6,000 bytes, and cases down
+     * to 48 bytes move. Split Lua's loop ({@code luaV_execute}) then keeps its fetch and dispatch and
+     * calls a part per case (7,498 bytes of JVM bytecode, with the typed global helpers of
+     * {@link PrivateGlobals}), where with {@link #DEEPER} the dispatch is a part of its own that the
+     * loop calls for every Lua instruction. Against {@link #DEEPER} (LuaBenchmark, SqliteBenchmark,
+     * JsonBenchmark, ZlibBenchmark, JDK 25): Lua 0.89x and SQLite 0.79x the time, JSON and zlib the
+     * same. A target of 2,500 made Lua and SQLite slower, one of 5,000 SQLite, and one of 6,000 for
+     * every part JSON 1.11x and deflate 1.19x (wasi-libc's {@code printf} core then left larger).
      */
-    static final Limits DEFAULT = new Limits(5_500, 4_000, 2_500, 160, 24);
+    static final Limits DEFAULT = new Limits(5_500, 4_000, 6_000, 2_500, 48, 24);
+
+    /**
+     * The limits before {@link #DEFAULT}, which move an interpreter's dispatch as any other part: for a
+     * module whose split at {@link #DEFAULT} leaves a method above HotSpot's limit (see
+     * {@link ModuleCompiler#compile}).
+     */
+    static final Limits DEEPER = new Limits(5_500, 4_000, 4_000, 2_500, 160, 24);
   }
 
   /**
    * A br_table with this many labels or more is taken to be an interpreter's dispatch: parts that hold
-   * one are moved last, so the dispatch stays in the loop and its cases become the parts.
+   * one are moved last, and only while the body is above {@link Limits#dispatchTarget}, so the dispatch
+   * stays in the loop and its cases become the parts.
    */
   private static final int DISPATCH_LABELS = 16;
 
@@ -1058,8 +1074,11 @@ final class FunctionSplitter {
       List<Part> chosen = new ArrayList<>();
       int size = bytes.length;
       for (Part part : candidates) {
-        if (size <= limits.target()) {
-          break;
+        if (size <= (part.dispatches ? Math.max(limits.target(), limits.dispatchTarget()) : limits.target())) {
+          if (part.dispatches) {
+            break;
+          }
+          continue; // the parts holding a dispatch, after these, may still have to move
         }
         boolean overlaps = false;
         for (Part other : chosen) {

@@ -63,6 +63,20 @@ public final class GlobalsMachine implements Machine {
     ((GlobalsMachine) instance.getMachine()).values[index] = value;
   }
 
+  /**
+   * The value of global {@code index} of {@code instance} in its global instance: what the private
+   * globals' helpers call instead of {@link #privateValue} in a module whose globals all stay there
+   * ({@link PrivateGlobals#settle}).
+   */
+  public static long globalValue(int index, Instance instance) {
+    return global(index, instance).getValue();
+  }
+
+  /** Sets global {@code index} of {@code instance} in its global instance, as {@link #globalValue}. */
+  public static void setGlobalValue(long value, int index, Instance instance) {
+    global(index, instance).setValue(value);
+  }
+
   @Override
   public long[] call(int funcId, long[] args) {
     if (!filled) {

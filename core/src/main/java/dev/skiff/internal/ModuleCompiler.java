@@ -59,17 +59,24 @@ public final class ModuleCompiler {
 
   /**
    * Compiles {@code module}, parsed from {@code bytes}, after splitting functions too large for the JIT
-   * (see {@link FunctionSplitter}); functions too large for the JVM stay interpreted.
+   * (see {@link FunctionSplitter}); functions too large for the JVM stay interpreted. If the split of
+   * {@link FunctionSplitter.Limits#DEFAULT} leaves a method HotSpot will not compile, the module is
+   * split deeper and compiled again: a second compile, in the rare module that needs it, whatever this
+   * JVM's flags, since the compiled code is kept for other JVMs.
    */
   public static Compiled compile(WasmModule module, byte[] bytes) {
+    return compile(module, bytes, FunctionSplitter.Limits.DEFAULT, FunctionSplitter.Limits.DEEPER);
+  }
+
+  /** {@link #compile(WasmModule, byte[])} with the split's limits, and those of its deeper split. */
+  static Compiled compile(WasmModule module, byte[] bytes, FunctionSplitter.Limits limits, FunctionSplitter.Limits deeper) {
     if (bytes.length <= SPLIT_MODULES_UP_TO) {
       try { // validated: a fault of the split must fail here, not in the generated code
-        FunctionSplitter.Result split = FunctionSplitter.split(module, bytes);
-        if (split != null) {
-          WasmModule parts = Parser.builder().build().parse(() -> new java.io.ByteArrayInputStream(split.bytes()));
-          Compiled compiled = compileAsIs(parts, split.bytes());
-          LOG.log(Level.DEBUG, () -> "Split " + split.functionsSplit() + " large functions into "
-              + split.parts() + " more, so that the JIT compiles them");
+        Compiled compiled = compileSplit(module, bytes, limits);
+        if (compiled != null && !slowing(compiled).isEmpty()) {
+          compiled = compileSplit(module, bytes, deeper);
+        }
+        if (compiled != null) {
           return compiled;
         }
       } catch (RuntimeException | StackOverflowError e) {
@@ -80,8 +87,28 @@ public final class ModuleCompiler {
     return compileAsIs(module, bytes);
   }
 
+  /** {@code module} split with {@code limits} and compiled, or null if it has no function to split. */
+  private static Compiled compileSplit(WasmModule module, byte[] bytes, FunctionSplitter.Limits limits) {
+    FunctionSplitter.Result split = FunctionSplitter.split(module, bytes, limits);
+    if (split == null) {
+      return null;
+    }
+    WasmModule parts = Parser.builder().build().parse(() -> new java.io.ByteArrayInputStream(split.bytes()));
+    Compiled compiled = compileAsIs(parts, split.bytes());
+    LOG.log(Level.DEBUG, () -> "Split " + split.functionsSplit() + " large functions into " + split.parts()
+        + " more, so that the JIT compiles them");
+    return compiled;
+  }
+
+  /** The methods of guest code in {@code compiled} that HotSpot will not compile (see {@link HugeMethods}). */
+  static List<HugeMethods.Method> slowing(Compiled compiled) {
+    List<HugeMethods.Method> huge = new ArrayList<>();
+    compiled.entry().classes.values().forEach(classFile -> huge.addAll(HugeFunctionNotice.slowing(classFile)));
+    return huge;
+  }
+
   private static Compiled compileAsIs(WasmModule module, byte[] bytes) {
-    PrivateGlobals privateGlobals = new PrivateGlobals(PrivateGlobals.of(module));
+    PrivateGlobals privateGlobals = PrivateGlobals.forModule(module);
     CompilerResult result = Compiler.builder(module)
         .withInterpreterFallback(InterpreterFallback.SILENT)
         .withClassCollectorFactory(() -> new ShadedPatch.Collector(privateGlobals))

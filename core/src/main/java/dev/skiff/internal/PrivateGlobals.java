@@ -4,18 +4,21 @@ import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.Export;
 import com.dylibso.chicory.wasm.types.ExternalType;
 import com.dylibso.chicory.wasm.types.Global;
+import com.dylibso.chicory.wasm.types.ValType;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import org.objectweb.asm.ClassReader;
+import org.objectweb.asm.ClassVisitor;
+import org.objectweb.asm.ClassWriter;
 import org.objectweb.asm.Handle;
 import org.objectweb.asm.Label;
 import org.objectweb.asm.MethodVisitor;
 import org.objectweb.asm.Opcodes;
+import org.objectweb.asm.Type;
 
 /**
  * The globals that only a module's own code sees (defined in it, of a number type, not exported: Skiff
@@ -29,19 +32,18 @@ import org.objectweb.asm.Opcodes;
  *
  * <p>One instance serves one compile. In the pass {@link ShadedPatch} makes over each generated class,
  * {@link #redirecting} turns each {@code readGlobal}/{@code writeGlobal} call whose index is a private
- * global into {@code readPrivateGlobal}/{@code writePrivateGlobal}, two helpers that {@link ShadedPatch}
- * adds to the module's copy of {@code Shaded}. The index must be the constant that Chicory pushes right
- * before the instance. If any access has another shape, or a function of the module is interpreted
- * (Chicory's interpreter reads the global instances), {@link #settle} undoes every redirect, so that
- * every access of a global goes to one place. A private global's {@code GlobalInstance} keeps the value
- * it had before the first call, so nothing outside the module's code may read it.
+ * global into a call of a helper of the module's copy of {@code Shaded}: for an i32 global one of its
+ * own ({@link #withTypedHelpers}), which takes no index and no conversion, otherwise
+ * {@code readPrivateGlobal}/{@code writePrivateGlobal}, which {@link ShadedPatch} adds. The index must
+ * be the constant that Chicory pushes right before the instance. If any access has another shape, or a
+ * function of the module is interpreted (Chicory's interpreter reads the global instances),
+ * {@link #settle} points every private helper at the global instances, so that every access of a
+ * global goes to one place. A private global's {@code GlobalInstance} keeps the value it had before the
+ * first call, so nothing outside the module's code may read it.
  */
 final class PrivateGlobals {
-  /** Chicory's helper for each of {@link #HELPERS}. */
-  private static final Map<String, String> ORIGINALS =
-      Map.of("readPrivateGlobal", "readGlobal", "writePrivateGlobal", "writeGlobal");
-  /** The helpers {@link ShadedPatch} adds to {@code Shaded} for the redirected accesses. */
-  static final Set<String> HELPERS = ORIGINALS.keySet();
+  /** The helpers {@link ShadedPatch} adds to {@code Shaded} for the redirected accesses of untyped globals. */
+  static final Set<String> HELPERS = Set.of("readPrivateGlobal", "writePrivateGlobal");
   private static final String INSTANCE_CLASS = "com/dylibso/chicory/runtime/Instance";
   private static final String GLOBAL_INSTANCE_CLASS = "com/dylibso/chicory/runtime/GlobalInstance";
   private static final String INSTANCE = "L" + INSTANCE_CLASS + ";";
@@ -49,13 +51,49 @@ final class PrivateGlobals {
   private static final String READ = "(I" + INSTANCE + ")J";
   private static final String WRITE = "(JI" + INSTANCE + ")V";
   private static final int CONSTANT_UTF8 = 1;
+  /** The typed helpers of an i32 private global are these names followed by its index. */
+  private static final String INT_READ = "readPrivateI32_";
+  private static final String INT_WRITE = "writePrivateI32_";
+  private static final String INT_READ_TYPE = "(" + INSTANCE + ")I";
+  private static final String INT_WRITE_TYPE = "(I" + INSTANCE + ")V";
+  private static final String MACHINE = Type.getInternalName(GlobalsMachine.class);
+  /**
+   * The typed globals of a module, at most: two methods each in the copy of {@code Shaded} keep it far
+   * from a class file's 65,535 methods and constants (split Lua has 11 private i32 globals, split SQLite 19).
+   */
+  static final int TYPED_AT_MOST = 4_096;
+  /** The machine's accessors of the private array, and of the global instances that replace them in an undo. */
+  private static final Map<String, String> UNDONE_ACCESSORS =
+      Map.of("privateValue", "globalValue", "setPrivateValue", "setGlobalValue");
 
   private final BitSet globals;
+  private final BitSet ints;
   private boolean otherShape;
 
-  /** For one compile of a module whose private globals are {@code globals} (see {@link #of}). */
+  /** For one compile of a module whose private globals are {@code globals} (see {@link #of}), none typed. */
   PrivateGlobals(BitSet globals) {
+    this(globals, new BitSet());
+  }
+
+  /**
+   * For one compile of a module whose private globals are {@code globals}, of which those in {@code ints}
+   * are of type i32 and get typed helpers.
+   */
+  PrivateGlobals(BitSet globals, BitSet ints) {
     this.globals = (BitSet) globals.clone();
+    this.ints = (BitSet) ints.clone();
+    this.ints.and(globals);
+  }
+
+  /** For one compile of {@code module}: its first {@link #TYPED_AT_MOST} private i32 globals typed. */
+  static PrivateGlobals forModule(WasmModule module) {
+    BitSet globals = of(module);
+    BitSet ints = new BitSet();
+    int imported = Modules.importCount(module, ExternalType.GLOBAL);
+    Global[] defined = module.globalSection().globals();
+    globals.stream().filter(g -> defined[g - imported].valueType().equals(ValType.I32)).limit(TYPED_AT_MOST)
+        .forEach(ints::set);
+    return new PrivateGlobals(globals, ints);
   }
 
   /** The private globals of {@code module}, by Wasm index: defined in it, of a number type, not exported. */
@@ -96,23 +134,68 @@ final class PrivateGlobals {
 
   /**
    * The generated classes, by name, to keep: {@code classes} as redirected, or, if a function is
-   * {@code interpreted} or generated code reached a global in another way, with every redirect undone.
+   * {@code interpreted} or generated code reached a global in another way, with the copy of
+   * {@code Shaded} calling the machine's accessors of the global instances where its private helpers
+   * called those of its array: the redirected classes stay as they are.
    */
   Map<String, byte[]> settle(Map<String, byte[]> classes, Set<Integer> interpreted) {
     if (!otherShape && interpreted.isEmpty()) {
       return classes;
     }
-    Map<String, byte[]> undone = new LinkedHashMap<>();
-    classes.forEach((name, classFile) -> undone.put(name, name.equals(SHADED_CLASS_NAME) ? classFile : undo(classFile)));
+    Map<String, byte[]> undone = new LinkedHashMap<>(classes);
+    undone.computeIfPresent(SHADED_CLASS_NAME, (name, classFile) -> renamed(classFile, UNDONE_ACCESSORS));
     return undone;
   }
 
   /**
-   * {@code classFile} calling Chicory's helpers where it calls the private ones. A redirect only named
-   * another method, so this renames the two names back in the constant pool: a copy of the bytes, not
-   * another pass of ASM over a module's code, in the rare compile that needs it.
+   * The module's copy of {@code Shaded} with a read and a write helper for each typed private global:
+   * {@code readPrivateI32_}<i>n</i>{@code (Instance)int} and {@code writePrivateI32_}<i>n</i>{@code (int,
+   * Instance)}. A redirected access calls one of them without the index and the conversion that
+   * Chicory's helpers take, 2-3 bytes of bytecode less per access, which counts in an interpreter's
+   * loop that must stay under HotSpot's 8,000 bytes (split Lua's, 360 accesses).
    */
-  static byte[] undo(byte[] classFile) {
+  byte[] withTypedHelpers(byte[] shadedCopy) {
+    if (ints.isEmpty()) {
+      return shadedCopy;
+    }
+    ClassReader reader = new ClassReader(shadedCopy);
+    ClassWriter writer = new ClassWriter(reader, 0);
+    reader.accept(new ClassVisitor(Opcodes.ASM9, writer) {
+      @Override
+      public void visitEnd() {
+        ints.stream().forEach(index -> {
+          MethodVisitor read = super.visitMethod(Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC, INT_READ + index, INT_READ_TYPE, null, null);
+          read.visitCode();
+          read.visitLdcInsn(index);
+          read.visitVarInsn(Opcodes.ALOAD, 0);
+          read.visitMethodInsn(Opcodes.INVOKESTATIC, MACHINE, "privateValue", READ, false);
+          read.visitInsn(Opcodes.L2I);
+          read.visitInsn(Opcodes.IRETURN);
+          read.visitMaxs(2, 1);
+          read.visitEnd();
+          MethodVisitor write = super.visitMethod(Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC, INT_WRITE + index, INT_WRITE_TYPE, null, null);
+          write.visitCode();
+          write.visitVarInsn(Opcodes.ILOAD, 0);
+          write.visitInsn(Opcodes.I2L);
+          write.visitLdcInsn(index);
+          write.visitVarInsn(Opcodes.ALOAD, 1);
+          write.visitMethodInsn(Opcodes.INVOKESTATIC, MACHINE, "setPrivateValue", WRITE, false);
+          write.visitInsn(Opcodes.RETURN);
+          write.visitMaxs(4, 2);
+          write.visitEnd();
+        });
+        super.visitEnd();
+      }
+    }, 0);
+    return writer.toByteArray();
+  }
+
+  /**
+   * {@code classFile} with each name of its constant pool that is a key of {@code names} renamed to its
+   * value: for the copy of {@code Shaded}, whose helpers then reach the global instances. A copy of the
+   * bytes, not another pass of ASM, in the rare compile that needs it.
+   */
+  static byte[] renamed(byte[] classFile, Map<String, String> names) {
     ClassReader reader = new ClassReader(classFile);
     ByteArrayOutputStream out = new ByteArrayOutputStream(classFile.length);
     int copied = 0;
@@ -122,9 +205,10 @@ final class PrivateGlobals {
         continue;
       }
       int end = offset + 2 + reader.readUnsignedShort(offset);
-      String original = originalName(Arrays.copyOfRange(classFile, offset + 2, end));
-      if (original != null) {
-        byte[] name = original.getBytes(StandardCharsets.US_ASCII);
+      // a mismatch for any non-ASCII name
+      String renamed = names.get(new String(classFile, offset + 2, end - offset - 2, StandardCharsets.US_ASCII));
+      if (renamed != null) {
+        byte[] name = renamed.getBytes(StandardCharsets.US_ASCII);
         out.write(classFile, copied, offset - copied);
         out.write(name.length >>> 8);
         out.write(name.length);
@@ -139,165 +223,244 @@ final class PrivateGlobals {
     return out.toByteArray();
   }
 
-  /** The name of Chicory's helper for which {@code utf8} names the private one, or null. */
-  private static String originalName(byte[] utf8) {
-    return ORIGINALS.get(new String(utf8, StandardCharsets.US_ASCII)); // a mismatch for any non-ASCII name
-  }
-
   /**
-   * Follows the last instructions, so that a helper call knows whether its index is the constant pushed
-   * right before the instance; a label or frame between them, where flow joins, is another shape.
+   * Holds back a constant, the instance's load after it and an {@code i2l} before it, so that an
+   * access of a typed private global can drop its index and conversion; a label or frame between them,
+   * where flow joins, is another shape, so any other instruction first lets what is held go.
    */
   private final class Redirecting extends MethodVisitor {
+    private static final int NONE = -1;
     private final boolean[] changed;
-    private boolean constant;
-    private boolean constantThenLoad;
+    /** An {@code i2l} held back, right before the constant. */
+    private boolean conversion;
+    /** The constant held back: its opcode (or {@link #NONE}), operand and value. */
+    private int constantOpcode = NONE;
+    private Object constantOperand;
     private int index;
+    /** The slot of the {@code aload} held back after the constant, or {@link #NONE}. */
+    private int instanceSlot = NONE;
+    /** A typed read of private global {@link #index}, issued once an {@code l2i} follows. */
+    private boolean intRead;
 
     Redirecting(MethodVisitor next, boolean[] changed) {
       super(Opcodes.ASM9, next);
       this.changed = changed;
     }
 
-    private void pushed(int value) {
-      index = value;
-      constant = true;
-      constantThenLoad = false;
+    /** Emits what is held back, as it came. */
+    private void release() {
+      if (intRead) {
+        intRead = false;
+        emitConstant();
+        super.visitVarInsn(Opcodes.ALOAD, instanceSlot);
+        super.visitMethodInsn(Opcodes.INVOKESTATIC, ShadedPatch.SHADED_COPY, "readPrivateGlobal", READ, false);
+      } else {
+        if (conversion) {
+          super.visitInsn(Opcodes.I2L);
+        }
+        if (constantOpcode != NONE) {
+          emitConstant();
+        }
+        if (instanceSlot != NONE) {
+          super.visitVarInsn(Opcodes.ALOAD, instanceSlot);
+        }
+      }
+      conversion = false;
+      constantOpcode = NONE;
+      instanceSlot = NONE;
     }
 
-    private void other() {
-      constant = false;
-      constantThenLoad = false;
+    private void emitConstant() {
+      if (constantOpcode == Opcodes.LDC) {
+        super.visitLdcInsn(constantOperand);
+      } else if (constantOpcode == Opcodes.BIPUSH || constantOpcode == Opcodes.SIPUSH) {
+        super.visitIntInsn(constantOpcode, (Integer) constantOperand);
+      } else {
+        super.visitInsn(constantOpcode);
+      }
+    }
+
+    private void hold(int opcode, Object operand, int value) {
+      boolean afterConversion = conversion && constantOpcode == NONE && instanceSlot == NONE && !intRead;
+      if (!afterConversion) {
+        release();
+      }
+      conversion = afterConversion;
+      constantOpcode = opcode;
+      constantOperand = operand;
+      index = value;
     }
 
     @Override
     public void visitInsn(int opcode) {
-      if (opcode >= Opcodes.ICONST_0 && opcode <= Opcodes.ICONST_5) {
-        pushed(opcode - Opcodes.ICONST_0);
+      if (intRead && opcode == Opcodes.L2I) {
+        intRead = false;
+        super.visitVarInsn(Opcodes.ALOAD, instanceSlot);
+        super.visitMethodInsn(Opcodes.INVOKESTATIC, ShadedPatch.SHADED_COPY, INT_READ + index, INT_READ_TYPE, false);
+        constantOpcode = NONE;
+        instanceSlot = NONE;
+      } else if (opcode >= Opcodes.ICONST_0 && opcode <= Opcodes.ICONST_5) {
+        hold(opcode, null, opcode - Opcodes.ICONST_0);
+      } else if (opcode == Opcodes.I2L) {
+        release();
+        conversion = true;
       } else {
-        other();
+        release();
+        super.visitInsn(opcode);
       }
-      super.visitInsn(opcode);
     }
 
     @Override
     public void visitIntInsn(int opcode, int operand) {
       if (opcode == Opcodes.BIPUSH || opcode == Opcodes.SIPUSH) {
-        pushed(operand);
+        hold(opcode, operand, operand);
       } else {
-        other();
+        release();
+        super.visitIntInsn(opcode, operand);
       }
-      super.visitIntInsn(opcode, operand);
     }
 
     @Override
     public void visitLdcInsn(Object value) {
       if (value instanceof Integer) {
-        pushed((Integer) value);
+        hold(Opcodes.LDC, value, (Integer) value);
       } else {
-        other();
+        release();
+        super.visitLdcInsn(value);
       }
-      super.visitLdcInsn(value);
     }
 
     @Override
     public void visitVarInsn(int opcode, int slot) {
-      boolean load = opcode == Opcodes.ALOAD && constant;
-      other();
-      constantThenLoad = load;
-      super.visitVarInsn(opcode, slot);
+      if (opcode == Opcodes.ALOAD && constantOpcode != NONE && instanceSlot == NONE && !intRead) {
+        instanceSlot = slot;
+      } else {
+        release();
+        super.visitVarInsn(opcode, slot);
+      }
     }
 
     @Override
     public void visitMethodInsn(int opcode, String owner, String name, String descriptor, boolean isInterface) {
-      String callee = redirect(opcode, owner, name, descriptor);
-      other();
-      super.visitMethodInsn(opcode, owner, callee, descriptor, isInterface);
-    }
-
-    /** The method that a call of {@code owner.name} should call instead, or {@code name}. */
-    private String redirect(int opcode, String owner, String name, String descriptor) {
+      boolean constantThenLoad = constantOpcode != NONE && instanceSlot != NONE && !intRead;
       if ((owner.equals(INSTANCE_CLASS) && name.equals("global")) || owner.equals(GLOBAL_INSTANCE_CLASS)) {
         otherShape = true;
       }
       if (!owner.equals(ShadedPatch.SHADED_COPY) || !name.contains("Global")) {
-        return name;
+        release();
+        super.visitMethodInsn(opcode, owner, name, descriptor, isInterface);
+        return;
       }
       if (opcode != Opcodes.INVOKESTATIC || !constantThenLoad) {
         otherShape = true;
-        return name;
+        release();
+        super.visitMethodInsn(opcode, owner, name, descriptor, isInterface);
+        return;
       }
       if (!globals.get(index)) {
-        return name;
+        release();
+        super.visitMethodInsn(opcode, owner, name, descriptor, isInterface);
+        return;
       }
-      String redirected = name.equals("readGlobal") && descriptor.equals(READ) ? "readPrivateGlobal"
-          : name.equals("writeGlobal") && descriptor.equals(WRITE) ? "writePrivateGlobal" : null;
-      if (redirected == null) {
+      boolean read = name.equals("readGlobal") && descriptor.equals(READ);
+      boolean write = name.equals("writeGlobal") && descriptor.equals(WRITE);
+      if (!read && !write) {
         otherShape = true; // another helper on a private global
-        return name;
+        release();
+        super.visitMethodInsn(opcode, owner, name, descriptor, isInterface);
+        return;
       }
       changed[0] = true;
-      return redirected;
+      if (read && ints.get(index)) {
+        if (conversion) {
+          super.visitInsn(Opcodes.I2L); // of another value, before the index
+          conversion = false;
+        }
+        intRead = true; // typed if an l2i follows
+        return;
+      }
+      if (write && ints.get(index) && conversion) {
+        super.visitVarInsn(Opcodes.ALOAD, instanceSlot);
+        super.visitMethodInsn(Opcodes.INVOKESTATIC, ShadedPatch.SHADED_COPY, INT_WRITE + index, INT_WRITE_TYPE, false);
+        conversion = false;
+        constantOpcode = NONE;
+        instanceSlot = NONE;
+        return;
+      }
+      release();
+      super.visitMethodInsn(opcode, owner, read ? "readPrivateGlobal" : "writePrivateGlobal", descriptor, isInterface);
     }
 
     @Override
     public void visitLabel(Label label) {
-      other();
+      release();
       super.visitLabel(label);
     }
 
     @Override
     public void visitFrame(int type, int numLocal, Object[] local, int numStack, Object[] stack) {
-      other(); // ASM visits a label before each frame already; kept so that no join is ever missed
+      release(); // ASM visits a label before each frame already; kept so that no join is ever missed
       super.visitFrame(type, numLocal, local, numStack, stack);
     }
 
     @Override
+    public void visitLineNumber(int line, Label start) {
+      release();
+      super.visitLineNumber(line, start);
+    }
+
+    @Override
     public void visitFieldInsn(int opcode, String owner, String name, String descriptor) {
-      other();
+      release();
       super.visitFieldInsn(opcode, owner, name, descriptor);
     }
 
     @Override
     public void visitTypeInsn(int opcode, String type) {
-      other();
+      release();
       super.visitTypeInsn(opcode, type);
     }
 
     @Override
     public void visitJumpInsn(int opcode, Label label) {
-      other();
+      release();
       super.visitJumpInsn(opcode, label);
     }
 
     @Override
     public void visitIincInsn(int slot, int increment) {
-      other();
+      release();
       super.visitIincInsn(slot, increment);
     }
 
     @Override
     public void visitInvokeDynamicInsn(String name, String descriptor, Handle bootstrap, Object... arguments) {
-      other();
+      release();
       super.visitInvokeDynamicInsn(name, descriptor, bootstrap, arguments);
     }
 
     @Override
     public void visitTableSwitchInsn(int min, int max, Label dflt, Label... labels) {
-      other();
+      release();
       super.visitTableSwitchInsn(min, max, dflt, labels);
     }
 
     @Override
     public void visitLookupSwitchInsn(Label dflt, int[] keys, Label[] labels) {
-      other();
+      release();
       super.visitLookupSwitchInsn(dflt, keys, labels);
     }
 
     @Override
     public void visitMultiANewArrayInsn(String descriptor, int dimensions) {
-      other();
+      release();
       super.visitMultiANewArrayInsn(descriptor, dimensions);
+    }
+
+    @Override
+    public void visitMaxs(int maxStack, int maxLocals) {
+      release();
+      super.visitMaxs(maxStack, maxLocals);
     }
   }
 }

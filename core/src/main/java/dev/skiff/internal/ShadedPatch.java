@@ -83,8 +83,10 @@ final class ShadedPatch {
 
     private byte[] rewrite(String name, byte[] bytes) {
       // the copy of Shaded holds the helpers that reach the global instances
-      boolean shaded = name.replace('.', '/').equals(SHADED_COPY);
-      return ShadedPatch.rewrite(bytes, shaded ? null : privateGlobals);
+      if (name.replace('.', '/').equals(SHADED_COPY)) {
+        return privateGlobals.withTypedHelpers(ShadedPatch.rewrite(bytes, null));
+      }
+      return ShadedPatch.rewrite(bytes, privateGlobals);
     }
   }
 
@@ -97,7 +99,7 @@ final class ShadedPatch {
    * the method before, and a call to the helper only within its inlining budget: in an interpreter's
    * loop, which uses the budget up, each back-edge and call otherwise made a call that does nothing
    * (Lua's loop spent 11% of its time in them). A method that would grow past {@link HugeMethods#LIMIT}
-   * (two bytes a site) or the JVM's 64 KB keeps its calls; a redirect keeps a method's size.
+   * (two bytes a site) or the JVM's 64 KB keeps its calls; a redirect never makes a method larger.
    */
   static byte[] rewrite(byte[] classFile, PrivateGlobals privateGlobals) {
     // no invokedynamic before class file version 51
@@ -113,7 +115,7 @@ final class ShadedPatch {
           inline = keep.add(e.getMethodName());
           continue;
         }
-        return asMade(classFile, privateGlobals); // a redirect keeps a method's size, but ASM may widen jumps
+        return asMade(classFile, privateGlobals); // a redirect never makes a method larger, but ASM may widen jumps
       } catch (ClassTooLargeException e) { // the names and call sites added overflow the constant pool
         return asMade(classFile, privateGlobals);
       }

@@ -1,6 +1,7 @@
 package dev.skiff.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -34,9 +35,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class FunctionSplitterTest {
   /** Splits everything above 300 bytes into parts of 40-300 bytes, with at most 3 parameter slots. */
-  private static final FunctionSplitter.Limits TINY = new FunctionSplitter.Limits(300, 200, 300, 40, 3);
+  private static final FunctionSplitter.Limits TINY = new FunctionSplitter.Limits(300, 200, 200, 300, 40, 3);
   /** Parts of 24-400 bytes, every input in a global. */
-  private static final FunctionSplitter.Limits NO_PARAMETERS = new FunctionSplitter.Limits(400, 300, 400, 24, 0);
+  private static final FunctionSplitter.Limits NO_PARAMETERS = new FunctionSplitter.Limits(400, 300, 300, 400, 24, 0);
 
   /** A program and the work whose result must not change, as a number. */
   record Program(String fixture, ToLongFunction<Instance> work) {
@@ -123,15 +124,27 @@ class FunctionSplitterTest {
   }
 
   @Test
+  void aModuleWhoseSplitLeavesAMethodAboveHotSpotsLimitIsSplitDeeper() throws IOException {
+    byte[] bytes = Files.readAllBytes(Fixtures.wasm("bench/lua.wasm"));
+    WasmModule whole = Parser.parse(bytes);
+    FunctionSplitter.Limits shallow = new FunctionSplitter.Limits(5_500, 7_000, 7_000, 3_300, 64, 24);
+    assertNotEquals(List.of(), ModuleCompiler.slowing(ModuleCompiler.compile(whole, bytes, shallow, shallow)),
+        "this split leaves Lua's loop above the limit");
+    ModuleCompiler.Compiled compiled = ModuleCompiler.compile(whole, bytes, shallow, FunctionSplitter.Limits.DEEPER);
+    assertEquals(List.of(), ModuleCompiler.slowing(compiled));
+    assertEquals(whole.functionSection().functionCount() + FunctionSplitter.split(whole, bytes, FunctionSplitter.Limits.DEEPER).parts(),
+        compiled.module().functionSection().functionCount(), "split deeper");
+  }
+
+  @Test
   void atTheDefaultsLuaAndSqliteCompileWithNoMethodAboveHotSpotsLimitAndNoNotice() throws IOException {
     for (String fixture : List.of("bench/lua.wasm", "bench/sqlite.wasm")) {
       byte[] bytes = Files.readAllBytes(Fixtures.wasm(fixture));
-      ModuleCompiler.Compiled compiled = ModuleCompiler.compile(Parser.parse(bytes), bytes);
-      List<HugeMethods.Method> huge = new ArrayList<>();
-      compiled.entry().classes.values().forEach(c -> huge.addAll(ModuleCompiler.HugeFunctionNotice.slowing(c)));
-      assertEquals(List.of(), huge, fixture);
-      assertTrue(compiled.module().functionSection().functionCount()
-          > Parser.parse(bytes).functionSection().functionCount(), fixture + " was split");
+      WasmModule whole = Parser.parse(bytes);
+      ModuleCompiler.Compiled compiled = ModuleCompiler.compile(whole, bytes);
+      assertEquals(List.of(), ModuleCompiler.slowing(compiled), fixture);
+      assertEquals(whole.functionSection().functionCount() + FunctionSplitter.split(whole, bytes).parts(),
+          compiled.module().functionSection().functionCount(), fixture + " was split at the defaults, not deeper");
     }
   }
 

@@ -11,6 +11,7 @@ import dev.skiff.Skiff;
 import dev.skiff.WasmInstance;
 import dev.skiff.testsupport.Fixtures;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,14 +37,17 @@ import org.objectweb.asm.tree.MethodInsnNode;
 import org.objectweb.asm.tree.MethodNode;
 
 /**
- * Globals that only a module's own code sees live in its machine's array ({@link PrivateGlobals}); an
- * exported one stays with Chicory's global instance, and a module whose code reaches globals in any
- * other way, or has an interpreted function, keeps all of them there.
+ * Globals that only a module's own code sees live in its machine's array ({@link PrivateGlobals}), the
+ * i32 ones reached through typed helpers; an exported one stays with Chicory's global instance, and a
+ * module whose code reaches globals in any other way, or has an interpreted function, keeps all of
+ * them there.
  */
 class PrivateGlobalsTest {
   /** The class file format's largest {@code constant_pool_count}. */
   private static final int MAX_CONSTANT_POOL_COUNT = 65_535;
   private static final String INSTANCE = "Lcom/dylibso/chicory/runtime/Instance;";
+  private static final String SHADED = ShadedPatch.SHADED_COPY.replace('/', '.');
+  private static final Set<String> PRIVATE_ACCESSORS = Set.of("privateValue", "setPrivateValue");
 
   @Test
   void theDefinedNumberGlobalsThatAreNotExportedArePrivate() throws IOException {
@@ -60,8 +65,9 @@ class PrivateGlobalsTest {
     for (byte[] classFile : compiled.entry().classes.values()) {
       globalCalls(classFile).forEach(site -> sites.merge(site, 1, Integer::sum));
     }
-    assertEquals(Map.of("readGlobal 1", 2, "writeGlobal 1", 1, "readPrivateGlobal 0", 1, "readPrivateGlobal 2", 2,
-        "writePrivateGlobal 2", 1), sites);
+    assertEquals(Map.of("readGlobal 1", 2, "writeGlobal 1", 1, "readPrivateI32_0", 1, "readPrivateGlobal 2", 2,
+        "writePrivateGlobal 2", 1), sites, "$base an i32, typed; $total an i64");
+    assertEquals(Set.of("global", "privateValue", "setPrivateValue"), machineCalls(compiled.entry().classes.get(SHADED)));
   }
 
   @Test
@@ -84,19 +90,19 @@ class PrivateGlobalsTest {
   void aModuleWithAnInterpretedFunctionKeepsItsGlobalsWithTheGlobalInstances(@TempDir Path store) throws IOException {
     byte[] wasm = Files.readAllBytes(Fixtures.wasm("core/globals_interpreted.wasm"));
     ModuleCompiler.Compiled compiled = ModuleCompiler.compile(Parser.parse(wasm), wasm);
-    assertEquals(Set.of(1), compiled.entry().interpreted, "addMany is interpreted");
-    Map<String, Integer> sites = new TreeMap<>();
-    for (byte[] classFile : compiled.entry().classes.values()) {
-      globalCalls(classFile).forEach(site -> sites.merge(site, 1, Integer::sum));
-    }
-    assertEquals(Map.of("readGlobal 0", 2, "writeGlobal 0", 1), sites, "add, as Chicory emits it");
+    assertEquals(Set.of(2), compiled.entry().interpreted, "addMany is interpreted");
+    assertEquals(Set.of("global", "globalValue", "setGlobalValue"), machineCalls(compiled.entry().classes.get(SHADED)),
+        "every private helper reaches the global instances");
     try (Skiff skiff = Skiff.builder().store(store).build()) {
       var artifact = skiff.pull(Fixtures.wasm("core/globals_interpreted.wasm").toString());
       for (Engine engine : Engine.values()) {
         try (WasmInstance instance = artifact.runner().engine(engine).instantiate()) {
           assertEquals(5, instance.function("add").callLong(5), engine.toString());
+          assertEquals(1, instance.function("calls").callInt(), engine.toString());
           assertEquals(5 + 6_000 * 2, instance.function("addMany").callLong(2), engine.toString());
+          assertEquals(2, instance.function("calls").callInt(), engine.toString());
           assertEquals(5 + 12_000 + 1, instance.function("add").callLong(1), engine.toString());
+          assertEquals(3, instance.function("calls").callInt(), engine.toString());
         }
       }
     }
@@ -104,8 +110,64 @@ class PrivateGlobalsTest {
 
   @Test
   void theRewrittenClassCallsTheMachinesArrayAndStillVerifies() {
-    Map<String, byte[]> rewritten = compile(Map.of("Guest", guestClass("Guest", null)), bits(0), Set.of());
+    Map<String, byte[]> rewritten = compile(Map.of("Guest", guestClass("Guest", null)), bits(0), bits(), Set.of());
     assertEquals(List.of("readPrivateGlobal 0"), globalCalls(rewritten.get("Guest")));
+    assertVerifiesAndInitializes("Guest", rewritten.get("Guest"));
+    assertEquals(PRIVATE_ACCESSORS, privateAccessors(rewritten.get(SHADED)), "not undone");
+  }
+
+  @Test
+  void anI32AccessDropsItsIndexAndConversionOnlyInChicorysExactShape() {
+    Map<String, byte[]> classes = Map.of("Guest", method(m -> {
+      read(m, 0); // global 0, an i32: typed
+      m.visitInsn(Opcodes.L2I);
+      m.visitInsn(Opcodes.POP);
+      read(m, 0); // not converted: untyped
+      m.visitInsn(Opcodes.POP2);
+      m.visitVarInsn(Opcodes.ILOAD, 0);
+      m.visitInsn(Opcodes.I2L);
+      write(m, 0); // typed
+      m.visitInsn(Opcodes.LCONST_1);
+      write(m, 0); // no conversion before it: untyped
+      m.visitVarInsn(Opcodes.ILOAD, 0);
+      m.visitInsn(Opcodes.I2L);
+      write(m, 1); // global 1, an i64: untyped
+      m.visitVarInsn(Opcodes.ILOAD, 0);
+      m.visitInsn(Opcodes.I2L);
+      write(m, 2); // not private
+      m.visitVarInsn(Opcodes.ILOAD, 0);
+      m.visitInsn(Opcodes.I2L); // held back, then let go
+      m.visitInsn(Opcodes.POP2);
+    }));
+    Map<String, byte[]> rewritten = compile(classes, bits(0, 1), bits(0), Set.of());
+    byte[] expected = method(m -> {
+      m.visitVarInsn(Opcodes.ALOAD, 1);
+      m.visitMethodInsn(Opcodes.INVOKESTATIC, ShadedPatch.SHADED_COPY, "readPrivateI32_0", "(" + INSTANCE + ")I", false);
+      m.visitInsn(Opcodes.POP);
+      m.visitInsn(Opcodes.ICONST_0);
+      m.visitVarInsn(Opcodes.ALOAD, 1);
+      m.visitMethodInsn(Opcodes.INVOKESTATIC, ShadedPatch.SHADED_COPY, "readPrivateGlobal", "(I" + INSTANCE + ")J", false);
+      m.visitInsn(Opcodes.POP2);
+      m.visitVarInsn(Opcodes.ILOAD, 0);
+      m.visitVarInsn(Opcodes.ALOAD, 1);
+      m.visitMethodInsn(Opcodes.INVOKESTATIC, ShadedPatch.SHADED_COPY, "writePrivateI32_0", "(I" + INSTANCE + ")V", false);
+      m.visitInsn(Opcodes.LCONST_1);
+      m.visitInsn(Opcodes.ICONST_0);
+      m.visitVarInsn(Opcodes.ALOAD, 1);
+      m.visitMethodInsn(Opcodes.INVOKESTATIC, ShadedPatch.SHADED_COPY, "writePrivateGlobal", "(JI" + INSTANCE + ")V", false);
+      m.visitVarInsn(Opcodes.ILOAD, 0);
+      m.visitInsn(Opcodes.I2L);
+      m.visitInsn(Opcodes.ICONST_1);
+      m.visitVarInsn(Opcodes.ALOAD, 1);
+      m.visitMethodInsn(Opcodes.INVOKESTATIC, ShadedPatch.SHADED_COPY, "writePrivateGlobal", "(JI" + INSTANCE + ")V", false);
+      m.visitVarInsn(Opcodes.ILOAD, 0);
+      m.visitInsn(Opcodes.I2L);
+      write(m, 2);
+      m.visitVarInsn(Opcodes.ILOAD, 0);
+      m.visitInsn(Opcodes.I2L);
+      m.visitInsn(Opcodes.POP2);
+    });
+    assertEquals(code(expected), code(rewritten.get("Guest")));
     assertVerifiesAndInitializes("Guest", rewritten.get("Guest"));
   }
 
@@ -144,14 +206,16 @@ class PrivateGlobalsTest {
       m.visitMethodInsn(Opcodes.INVOKESTATIC, ShadedPatch.SHADED_COPY, "readGlobalRef", "(I" + INSTANCE + ")I", false);
       m.visitInsn(Opcodes.POP);
     });
-    for (Map<String, byte[]> classes : List.of(computed, joined, throughTheInstance, anotherHelper)) {
-      Map<String, byte[]> kept = compile(classes, bits(0), Set.of());
-      classes.forEach((name, classFile) -> assertEquals(globalCalls(classFile), globalCalls(kept.get(name)), name));
+    List<Map<String, byte[]>> shapes = List.of(computed, joined, throughTheInstance, anotherHelper);
+    for (int shape = 0; shape < shapes.size(); shape++) {
+      Map<String, byte[]> kept = compile(shapes.get(shape), bits(0), bits(0), Set.of());
+      assertEquals(Set.of(), privateAccessors(kept.get(SHADED)), "shape " + shape);
+      assertEquals(List.of("readPrivateI32_0"), globalCalls(kept.get("Guest")), "reaching the instances through the copy");
     }
     Map<String, byte[]> plain = Map.of("Guest", guestClass("Guest", null));
-    assertEquals(List.of("readGlobal 0"), globalCalls(compile(plain, bits(0), Set.of(3)).get("Guest")),
+    assertEquals(Set.of(), privateAccessors(compile(plain, bits(0), bits(0), Set.of(3)).get(SHADED)),
         "an interpreted function reads the instances");
-    assertEquals(List.of("readGlobal 0"), globalCalls(compile(plain, bits(), Set.of()).get("Guest")));
+    assertEquals(List.of("readGlobal 0"), globalCalls(compile(plain, bits(), bits(), Set.of()).get("Guest")));
   }
 
   @Test
@@ -173,27 +237,26 @@ class PrivateGlobalsTest {
     Map<String, byte[]> classes = new LinkedHashMap<>();
     classes.put("Guest", guestClass("Guest", null));
     classes.put("Crowded", crowded);
-    Map<String, byte[]> kept = compile(classes, bits(0), Set.of());
+    Map<String, byte[]> kept = compile(classes, bits(0), bits(0), Set.of());
     assertSame(classes.get("Crowded"), kept.get("Crowded"), "as Chicory made it");
-    assertEquals(List.of("readGlobal 0"), globalCalls(kept.get("Guest")), "the other class undone");
+    assertEquals(Set.of(), privateAccessors(kept.get(SHADED)), "the copy of Shaded undone");
   }
 
   @Test
-  void anUndoneClassEqualsTheOneNeverRedirectedButForItsConstantPoolAndStillVerifies() {
-    // constants of two slots, and the private helpers' names after them in the constant pool
-    Consumer<MethodVisitor> wideConstants = m -> {
-      m.visitLdcInsn(1L << 40);
-      m.visitInsn(Opcodes.POP2);
-      m.visitLdcInsn(0.5);
-      m.visitInsn(Opcodes.POP2);
+  void theUndoneCopyOfShadedDiffersOnlyInTheAccessorsItCallsAndStillVerifies() {
+    byte[] shaded = shadedCopy();
+    byte[] undone = compile(Map.of(), bits(0), bits(0), Set.of(1)).get(SHADED);
+    assertEquals(code(shaded).stream().map(line -> line.replace(" privateValue", " globalValue")
+        .replace(" setPrivateValue", " setGlobalValue")).toList(), code(undone));
+    assertEquals(PRIVATE_ACCESSORS, privateAccessors(shaded));
+    assertEquals(Set.of(), privateAccessors(undone));
+    ClassLoader loader = new ClassLoader(getClass().getClassLoader()) { // it calls Chicory and Skiff
+      {
+        defineClass(SHADED, undone, 0, undone.length);
+      }
     };
-    byte[] plain = ShadedPatch.rewrite(guestClass("Guest", wideConstants), null);
-    byte[] undone =
-        PrivateGlobals.undo(ShadedPatch.rewrite(guestClass("Guest", wideConstants), new PrivateGlobals(bits(0))));
-    assertEquals(List.of("readGlobal 0"), globalCalls(undone));
-    assertEquals(code(plain), code(undone), "the same instructions");
-    assertVerifiesAndInitializes("Guest", undone);
-    assertSame(plain, PrivateGlobals.undo(plain), "nothing to undo");
+    assertDoesNotThrow(() -> Class.forName(SHADED, true, loader), "verified and initialized");
+    assertSame(shaded, PrivateGlobals.renamed(shaded, Map.of("noSuchName", "other")), "nothing to rename");
   }
 
   /** Defines {@code classFile} in a loader of its own and initializes it, which verifies it. */
@@ -207,14 +270,76 @@ class PrivateGlobalsTest {
   }
 
   /**
-   * {@code classes} as a compile keeps them: each rewritten as the collector does, then settled; none
-   * is the copy of Shaded.
+   * {@code classes} as a compile keeps them, with the copy of Shaded of a compile of
+   * {@code globals_shared.wasm}: each rewritten as the collector does, then settled.
    */
-  private static Map<String, byte[]> compile(Map<String, byte[]> classes, BitSet globals, Set<Integer> interpreted) {
-    PrivateGlobals privateGlobals = new PrivateGlobals(globals);
+  private static Map<String, byte[]> compile(Map<String, byte[]> classes, BitSet globals, BitSet ints,
+      Set<Integer> interpreted) {
+    PrivateGlobals privateGlobals = new PrivateGlobals(globals, ints);
     Map<String, byte[]> rewritten = new LinkedHashMap<>();
     classes.forEach((name, classFile) -> rewritten.put(name, ShadedPatch.rewrite(classFile, privateGlobals)));
+    rewritten.put(SHADED, shadedCopy());
     return privateGlobals.settle(rewritten, interpreted);
+  }
+
+  /** The copy of Shaded of a compile of {@code globals_shared.wasm}, which calls the private accessors. */
+  private static byte[] shadedCopy() {
+    try {
+      byte[] wasm = Files.readAllBytes(Fixtures.wasm("core/globals_shared.wasm"));
+      return ModuleCompiler.compile(Parser.parse(wasm), wasm).entry().classes.get(SHADED);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The methods of {@link GlobalsMachine} that {@code classFile} calls. */
+  private static Set<String> machineCalls(byte[] classFile) {
+    Set<String> calls = new TreeSet<>();
+    ClassNode node = new ClassNode();
+    new ClassReader(classFile).accept(node, 0);
+    for (MethodNode method : node.methods) {
+      for (AbstractInsnNode insn : method.instructions) {
+        if (insn instanceof MethodInsnNode && ((MethodInsnNode) insn).owner.equals("dev/skiff/internal/GlobalsMachine")) {
+          calls.add(((MethodInsnNode) insn).name);
+        }
+      }
+    }
+    return calls;
+  }
+
+  /** Which of the accessors of the machine's private array {@code shaded} calls. */
+  private static Set<String> privateAccessors(byte[] shaded) {
+    Set<String> calls = machineCalls(shaded);
+    calls.retainAll(PRIVATE_ACCESSORS);
+    return calls;
+  }
+
+  /** A read of global {@code index} as Chicory emits it, less its conversion. */
+  private static void read(MethodVisitor m, int index) {
+    m.visitInsn(Opcodes.ICONST_0 + index);
+    m.visitVarInsn(Opcodes.ALOAD, 1);
+    m.visitMethodInsn(Opcodes.INVOKESTATIC, ShadedPatch.SHADED_COPY, "readGlobal", "(I" + INSTANCE + ")J", false);
+  }
+
+  /** A write of global {@code index} as Chicory emits it, after its conversion. */
+  private static void write(MethodVisitor m, int index) {
+    m.visitInsn(Opcodes.ICONST_0 + index);
+    m.visitVarInsn(Opcodes.ALOAD, 1);
+    m.visitMethodInsn(Opcodes.INVOKESTATIC, ShadedPatch.SHADED_COPY, "writeGlobal", "(JI" + INSTANCE + ")V", false);
+  }
+
+  /** A class {@code Guest} with one method {@code func_0(int, Instance)} of straight-line {@code code}. */
+  private static byte[] method(Consumer<MethodVisitor> code) {
+    ClassWriter writer = new ClassWriter(ClassWriter.COMPUTE_FRAMES | ClassWriter.COMPUTE_MAXS);
+    writer.visit(Opcodes.V17, Opcodes.ACC_PUBLIC, "Guest", null, "java/lang/Object", null);
+    MethodVisitor m = writer.visitMethod(Opcodes.ACC_STATIC, "func_0", "(I" + INSTANCE + ")V", null, null);
+    m.visitCode();
+    code.accept(m);
+    m.visitInsn(Opcodes.RETURN);
+    m.visitMaxs(0, 0);
+    m.visitEnd();
+    writer.visitEnd();
+    return writer.toByteArray();
   }
 
   /** The instructions of every method of {@code classFile}: opcodes, and the methods called. */
@@ -267,7 +392,7 @@ class PrivateGlobalsTest {
 
   /**
    * The global helpers of Chicory's Shaded copy that {@code classFile} calls, in order, each with the
-   * index that the last {@code iconst} before it pushed.
+   * index that the last {@code iconst} before it pushed (a typed one's is in its name).
    */
   private static List<String> globalCalls(byte[] classFile) {
     List<String> calls = new ArrayList<>();
@@ -286,6 +411,8 @@ class PrivateGlobalsTest {
           public void visitMethodInsn(int opcode, String owner, String callee, String desc, boolean isInterface) {
             if (owner.equals(ShadedPatch.SHADED_COPY) && callee.matches("(read|write)(Private)?Global")) {
               calls.add(callee + " " + constant);
+            } else if (owner.equals(ShadedPatch.SHADED_COPY) && callee.matches("(read|write)PrivateI32_[0-9]+")) {
+              calls.add(callee); // its index is in its name
             }
           }
         };
