@@ -21,26 +21,32 @@ void *decode_instructions_virtual(uintptr_t start_va, uintptr_t end_va, unsigned
   if (cs_open(CS_ARCH_X86, CS_MODE_64, &handle) != CS_ERR_OK) {
     return (void *) start_va;
   }
-  cs_insn *insns;
-  size_t count = cs_disasm(handle, buffer, length, start_va, 0, &insns);
-  uintptr_t end = start_va;
-  for (size_t i = 0; i < count; i++) {
-    uintptr_t at = (uintptr_t) insns[i].address;
-    end = at + insns[i].size;
+  cs_insn *insn = cs_malloc(handle);
+  const uint8_t *code = buffer;
+  size_t left = length;
+  uint64_t at = start_va;
+  while (left > 0) {
+    uint64_t from = at;
+    int decoded = cs_disasm_iter(handle, &code, &left, &at, insn);
     if (event) {
-      event(event_stream, "insn", (void *) at);
+      event(event_stream, "insn", (void *) (uintptr_t) from);
     }
-    printf_callback(printf_stream, "%s\t%s", insns[i].mnemonic, insns[i].op_str);
+    if (decoded) {
+      printf_callback(printf_stream, insn->op_str[0] ? "%s\t%s" : "%s%s", insn->mnemonic, insn->op_str);
+    } else { // a byte this Capstone does not decode (a newer extension): shown as data, and skipped
+      printf_callback(printf_stream, ".byte\t0x%02x", *code);
+      code++;
+      left--;
+      at++;
+    }
     if (event) {
-      event(event_stream, "/insn", (void *) end);
+      event(event_stream, "/insn", (void *) (uintptr_t) at);
     }
     if (newline) {
       printf_callback(printf_stream, "\n");
     }
   }
-  if (count > 0) {
-    cs_free(insns, count);
-  }
+  cs_free(insn, 1);
   cs_close(&handle);
-  return (void *) end;
+  return (void *) (uintptr_t) at;
 }
