@@ -52,8 +52,9 @@ final class FunctionSplitter {
      * Below HotSpot's 8,000-byte limit with room to spare (C1 also gives up on methods of 5,000-7,000
      * bytes with many locals, "out of virtual registers", and C2 on methods with about 40 parameters,
      * "unsupported calling sequence", which then stay in the JVM's interpreter), but for an
-     * interpreter's loop: its dispatch moves only while the body is above 6,000 bytes, and cases down
-     * to 48 bytes move. Split Lua's loop ({@code luaV_execute}) then keeps its fetch and dispatch and
+     * interpreter's loop: its dispatch moves only while the body is above 6,000 bytes. Parts down to 48
+     * bytes move (160 before), so that Lua's small cases leave its loop too; that holds for every
+     * function, and leaves JSON's and zlib's splits as they were, SQLite's with 397 parts, not 236. Split Lua's loop ({@code luaV_execute}) then keeps its fetch and dispatch and
      * calls a part per case (7,498 bytes of JVM bytecode, with the typed global helpers of
      * {@link PrivateGlobals}), where with {@link #DEEPER} the dispatch is a part of its own that the
      * loop calls for every Lua instruction. Against {@link #DEEPER} (LuaBenchmark, SqliteBenchmark,

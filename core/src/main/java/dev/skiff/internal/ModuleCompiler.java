@@ -22,6 +22,7 @@ import java.lang.invoke.MethodType;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -61,8 +62,10 @@ public final class ModuleCompiler {
    * Compiles {@code module}, parsed from {@code bytes}, after splitting functions too large for the JIT
    * (see {@link FunctionSplitter}); functions too large for the JVM stay interpreted. If the split of
    * {@link FunctionSplitter.Limits#DEFAULT} leaves a method HotSpot will not compile, the module is
-   * split deeper and compiled again: a second compile, in the rare module that needs it, whatever this
-   * JVM's flags, since the compiled code is kept for other JVMs.
+   * also split deeper ({@link FunctionSplitter.Limits#DEEPER}) and, if that split differs, compiled
+   * again; the compile that leaves fewer such methods is kept. That costs a second compile (and the
+   * memory of two) in the rare module that needs it, whatever this JVM's flags, since the compiled
+   * code is kept for other JVMs.
    */
   public static Compiled compile(WasmModule module, byte[] bytes) {
     return compile(module, bytes, FunctionSplitter.Limits.DEFAULT, FunctionSplitter.Limits.DEEPER);
@@ -72,12 +75,11 @@ public final class ModuleCompiler {
   static Compiled compile(WasmModule module, byte[] bytes, FunctionSplitter.Limits limits, FunctionSplitter.Limits deeper) {
     if (bytes.length <= SPLIT_MODULES_UP_TO) {
       try { // validated: a fault of the split must fail here, not in the generated code
-        Compiled compiled = compileSplit(module, bytes, limits);
-        if (compiled != null && !slowing(compiled).isEmpty()) {
-          compiled = compileSplit(module, bytes, deeper);
-        }
-        if (compiled != null) {
-          return compiled;
+        FunctionSplitter.Result split = FunctionSplitter.split(module, bytes, limits);
+        if (split != null) {
+          Compiled compiled = compileSplit(split);
+          int huge = slowing(compiled).size();
+          return huge == 0 ? compiled : splitDeeper(module, bytes, deeper, split, compiled, huge);
         }
       } catch (RuntimeException | StackOverflowError e) {
         LOG.log(Level.WARNING, "The module with its large functions split does not compile (a fault in Skiff"
@@ -87,12 +89,32 @@ public final class ModuleCompiler {
     return compileAsIs(module, bytes);
   }
 
-  /** {@code module} split with {@code limits} and compiled, or null if it has no function to split. */
-  private static Compiled compileSplit(WasmModule module, byte[] bytes, FunctionSplitter.Limits limits) {
-    FunctionSplitter.Result split = FunctionSplitter.split(module, bytes, limits);
-    if (split == null) {
-      return null;
+  /**
+   * {@code compiled}, the compile of {@code split} that left {@code huge} methods above HotSpot's limit,
+   * or the module split with {@code deeper} limits and compiled, if that leaves fewer. A fault of the
+   * deeper split keeps {@code compiled}.
+   */
+  private static Compiled splitDeeper(WasmModule module, byte[] bytes, FunctionSplitter.Limits deeper,
+      FunctionSplitter.Result split, Compiled compiled, int huge) {
+    try {
+      FunctionSplitter.Result deeperSplit = FunctionSplitter.split(module, bytes, deeper);
+      if (deeperSplit == null || Arrays.equals(deeperSplit.bytes(), split.bytes())) {
+        return compiled; // the same split would make the same methods
+      }
+      Compiled again = compileSplit(deeperSplit);
+      int left = slowing(again).size();
+      LOG.log(Level.DEBUG, () -> "Split deeper, since the split left " + huge + " methods above HotSpot's limit: "
+          + left + " left, so the " + (left < huge ? "deeper" : "first") + " split is kept");
+      return left < huge ? again : compiled;
+    } catch (RuntimeException | StackOverflowError e) {
+      LOG.log(Level.WARNING, "The module split deeper does not compile (a fault in Skiff or Chicory; please"
+          + " report it), so the first split is kept: " + e);
+      return compiled;
     }
+  }
+
+  /** {@code split} compiled. */
+  private static Compiled compileSplit(FunctionSplitter.Result split) {
     WasmModule parts = Parser.builder().build().parse(() -> new java.io.ByteArrayInputStream(split.bytes()));
     Compiled compiled = compileAsIs(parts, split.bytes());
     LOG.log(Level.DEBUG, () -> "Split " + split.functionsSplit() + " large functions into " + split.parts()

@@ -11,6 +11,7 @@ import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import org.objectweb.asm.AnnotationVisitor;
 import org.objectweb.asm.ClassReader;
 import org.objectweb.asm.ClassVisitor;
 import org.objectweb.asm.ClassWriter;
@@ -19,6 +20,7 @@ import org.objectweb.asm.Label;
 import org.objectweb.asm.MethodVisitor;
 import org.objectweb.asm.Opcodes;
 import org.objectweb.asm.Type;
+import org.objectweb.asm.TypePath;
 
 /**
  * The globals that only a module's own code sees (defined in it, of a number type, not exported: Skiff
@@ -142,8 +144,12 @@ final class PrivateGlobals {
     if (!otherShape && interpreted.isEmpty()) {
       return classes;
     }
+    byte[] shaded = classes.get(SHADED_CLASS_NAME);
+    if (shaded == null) { // the private helpers would keep their array: fail here, not in guest code
+      throw new IllegalStateException("no " + SHADED_CLASS_NAME + " among the generated classes");
+    }
     Map<String, byte[]> undone = new LinkedHashMap<>(classes);
-    undone.computeIfPresent(SHADED_CLASS_NAME, (name, classFile) -> renamed(classFile, UNDONE_ACCESSORS));
+    undone.put(SHADED_CLASS_NAME, renamed(shaded, UNDONE_ACCESSORS));
     return undone;
   }
 
@@ -151,7 +157,7 @@ final class PrivateGlobals {
    * The module's copy of {@code Shaded} with a read and a write helper for each typed private global:
    * {@code readPrivateI32_}<i>n</i>{@code (Instance)int} and {@code writePrivateI32_}<i>n</i>{@code (int,
    * Instance)}. A redirected access calls one of them without the index and the conversion that
-   * Chicory's helpers take, 2-3 bytes of bytecode less per access, which counts in an interpreter's
+   * Chicory's helpers take, 2-4 bytes of bytecode less per access, which counts in an interpreter's
    * loop that must stay under HotSpot's 8,000 bytes (split Lua's, 360 accesses).
    */
   byte[] withTypedHelpers(byte[] shadedCopy) {
@@ -455,6 +461,12 @@ final class PrivateGlobals {
     public void visitMultiANewArrayInsn(String descriptor, int dimensions) {
       release();
       super.visitMultiANewArrayInsn(descriptor, dimensions);
+    }
+
+    @Override
+    public AnnotationVisitor visitInsnAnnotation(int typeRef, TypePath typePath, String descriptor, boolean visible) {
+      release(); // it annotates the instruction just visited, which must be written first
+      return super.visitInsnAnnotation(typeRef, typePath, descriptor, visible);
     }
 
     @Override

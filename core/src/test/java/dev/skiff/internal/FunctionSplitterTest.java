@@ -1,6 +1,7 @@
 package dev.skiff.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -18,6 +19,7 @@ import dev.skiff.testsupport.Fixtures;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
 import java.util.function.ToLongFunction;
@@ -38,6 +40,8 @@ class FunctionSplitterTest {
   private static final FunctionSplitter.Limits TINY = new FunctionSplitter.Limits(300, 200, 200, 300, 40, 3);
   /** Parts of 24-400 bytes, every input in a global. */
   private static final FunctionSplitter.Limits NO_PARAMETERS = new FunctionSplitter.Limits(400, 300, 300, 400, 24, 0);
+  /** Tiny, with a dispatch moved only above three times the target (its other parts down to the target). */
+  private static final FunctionSplitter.Limits DISPATCH_KEPT = new FunctionSplitter.Limits(300, 200, 600, 300, 40, 3);
 
   /** A program and the work whose result must not change, as a number. */
   record Program(String fixture, ToLongFunction<Instance> work) {
@@ -67,6 +71,7 @@ class FunctionSplitterTest {
     List<Arguments> arguments = new ArrayList<>();
     for (Program program : programs) {
       arguments.add(Arguments.of(program, TINY));
+      arguments.add(Arguments.of(program, DISPATCH_KEPT));
       if (!program.fixture().equals("bench/bulk.wasm")) { // its functions are below 400 bytes
         arguments.add(Arguments.of(program, NO_PARAMETERS));
       }
@@ -143,6 +148,8 @@ class FunctionSplitterTest {
       WasmModule whole = Parser.parse(bytes);
       ModuleCompiler.Compiled compiled = ModuleCompiler.compile(whole, bytes);
       assertEquals(List.of(), ModuleCompiler.slowing(compiled), fixture);
+      assertFalse(Arrays.equals(FunctionSplitter.split(whole, bytes).bytes(),
+          FunctionSplitter.split(whole, bytes, FunctionSplitter.Limits.DEEPER).bytes()), fixture + ": the splits differ");
       assertEquals(whole.functionSection().functionCount() + FunctionSplitter.split(whole, bytes).parts(),
           compiled.module().functionSection().functionCount(), fixture + " was split at the defaults, not deeper");
     }

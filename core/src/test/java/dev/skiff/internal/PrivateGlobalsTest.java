@@ -138,6 +138,18 @@ class PrivateGlobalsTest {
       m.visitVarInsn(Opcodes.ILOAD, 0);
       m.visitInsn(Opcodes.I2L); // held back, then let go
       m.visitInsn(Opcodes.POP2);
+      m.visitVarInsn(Opcodes.ILOAD, 0);
+      m.visitInsn(Opcodes.I2L); // of another value, before a typed read
+      read(m, 0);
+      m.visitInsn(Opcodes.L2I);
+      m.visitInsn(Opcodes.POP);
+      m.visitInsn(Opcodes.POP2);
+      Label join = new Label();
+      read(m, 0); // flow joins between the read and its conversion: untyped
+      m.visitJumpInsn(Opcodes.GOTO, join);
+      m.visitLabel(join);
+      m.visitInsn(Opcodes.L2I);
+      m.visitInsn(Opcodes.POP);
     }));
     Map<String, byte[]> rewritten = compile(classes, bits(0, 1), bits(0), Set.of());
     byte[] expected = method(m -> {
@@ -166,6 +178,20 @@ class PrivateGlobalsTest {
       m.visitVarInsn(Opcodes.ILOAD, 0);
       m.visitInsn(Opcodes.I2L);
       m.visitInsn(Opcodes.POP2);
+      m.visitVarInsn(Opcodes.ILOAD, 0);
+      m.visitInsn(Opcodes.I2L);
+      m.visitVarInsn(Opcodes.ALOAD, 1);
+      m.visitMethodInsn(Opcodes.INVOKESTATIC, ShadedPatch.SHADED_COPY, "readPrivateI32_0", "(" + INSTANCE + ")I", false);
+      m.visitInsn(Opcodes.POP);
+      m.visitInsn(Opcodes.POP2);
+      m.visitInsn(Opcodes.ICONST_0);
+      m.visitVarInsn(Opcodes.ALOAD, 1);
+      m.visitMethodInsn(Opcodes.INVOKESTATIC, ShadedPatch.SHADED_COPY, "readPrivateGlobal", "(I" + INSTANCE + ")J", false);
+      Label join = new Label();
+      m.visitJumpInsn(Opcodes.GOTO, join);
+      m.visitLabel(join);
+      m.visitInsn(Opcodes.L2I);
+      m.visitInsn(Opcodes.POP);
     });
     assertEquals(code(expected), code(rewritten.get("Guest")));
     assertVerifiesAndInitializes("Guest", rewritten.get("Guest"));
@@ -328,7 +354,7 @@ class PrivateGlobalsTest {
     m.visitMethodInsn(Opcodes.INVOKESTATIC, ShadedPatch.SHADED_COPY, "writeGlobal", "(JI" + INSTANCE + ")V", false);
   }
 
-  /** A class {@code Guest} with one method {@code func_0(int, Instance)} of straight-line {@code code}. */
+  /** A class {@code Guest} with one method {@code func_0(int, Instance)} of {@code code}. */
   private static byte[] method(Consumer<MethodVisitor> code) {
     ClassWriter writer = new ClassWriter(ClassWriter.COMPUTE_FRAMES | ClassWriter.COMPUTE_MAXS);
     writer.visit(Opcodes.V17, Opcodes.ACC_PUBLIC, "Guest", null, "java/lang/Object", null);
