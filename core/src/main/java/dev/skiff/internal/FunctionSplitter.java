@@ -53,14 +53,15 @@ final class FunctionSplitter {
      * bytes with many locals, "out of virtual registers", and C2 on methods with about 40 parameters,
      * "unsupported calling sequence", which then stay in the JVM's interpreter), but for an
      * interpreter's loop: its dispatch moves only while the body is above 6,000 bytes. Parts down to 48
-     * bytes move (160 before), so that Lua's small cases leave its loop too; that holds for every
-     * function, and leaves JSON's and zlib's splits as they were, SQLite's with 397 parts, not 236. Split Lua's loop ({@code luaV_execute}) then keeps its fetch and dispatch and
-     * calls a part per case (7,498 bytes of JVM bytecode, with the typed global helpers of
-     * {@link PrivateGlobals}), where with {@link #DEEPER} the dispatch is a part of its own that the
-     * loop calls for every Lua instruction. Against {@link #DEEPER} (LuaBenchmark, SqliteBenchmark,
-     * JsonBenchmark, ZlibBenchmark, JDK 25): Lua 0.89x and SQLite 0.79x the time, JSON and zlib the
+     * bytes move (160 before), so that Lua's small cases leave its loop too. Split Lua's loop
+     * ({@code luaV_execute}) then keeps its fetch and dispatch and calls a part per case (7,498 bytes of
+     * JVM bytecode, with the typed global helpers of {@link PrivateGlobals}), where with {@link #DEEPER}
+     * the dispatch is a part of its own that the loop calls for every Lua instruction. The smaller parts
+     * apply to every function: JSON's and zlib's splits stay as they were, SQLite's has 397 parts
+     * against 236 (its dispatch still a part). Against {@link #DEEPER} (LuaBenchmark, SqliteBenchmark,
+     * JsonBenchmark, ZlibBenchmark, JDK 25): Lua 0.84x and SQLite 0.79x the time, JSON and zlib the
      * same. A target of 2,500 made Lua and SQLite slower, one of 5,000 SQLite, and one of 6,000 for
-     * every part JSON 1.11x and deflate 1.19x (wasi-libc's {@code printf} core then left larger).
+     * every part JSON 1.11x and deflate 1.19x (a function of wasi-libc then left larger).
      */
     static final Limits DEFAULT = new Limits(5_500, 4_000, 6_000, 2_500, 48, 24);
 
