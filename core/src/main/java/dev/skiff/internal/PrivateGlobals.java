@@ -72,11 +72,6 @@ final class PrivateGlobals {
   private final BitSet ints;
   private boolean otherShape;
 
-  /** For one compile of a module whose private globals are {@code globals} (see {@link #of}), none typed. */
-  PrivateGlobals(BitSet globals) {
-    this(globals, new BitSet());
-  }
-
   /**
    * For one compile of a module whose private globals are {@code globals}, of which those in {@code ints}
    * are of type i32 and get typed helpers.
@@ -256,7 +251,6 @@ final class PrivateGlobals {
     /** Emits what is held back, as it came. */
     private void release() {
       if (intRead) {
-        intRead = false;
         emitConstant();
         super.visitVarInsn(Opcodes.ALOAD, instanceSlot);
         super.visitMethodInsn(Opcodes.INVOKESTATIC, ShadedPatch.SHADED_COPY, "readPrivateGlobal", READ, false);
@@ -271,9 +265,22 @@ final class PrivateGlobals {
           super.visitVarInsn(Opcodes.ALOAD, instanceSlot);
         }
       }
+      drop();
+    }
+
+    /** Forgets what is held back: written as it came, or replaced by a typed call. */
+    private void drop() {
       conversion = false;
       constantOpcode = NONE;
       instanceSlot = NONE;
+      intRead = false;
+    }
+
+    /** Calls typed helper {@code name} of private global {@link #index} on the instance held back. */
+    private void typedCall(String name, String descriptor) {
+      super.visitVarInsn(Opcodes.ALOAD, instanceSlot);
+      super.visitMethodInsn(Opcodes.INVOKESTATIC, ShadedPatch.SHADED_COPY, name + index, descriptor, false);
+      drop();
     }
 
     private void emitConstant() {
@@ -300,11 +307,7 @@ final class PrivateGlobals {
     @Override
     public void visitInsn(int opcode) {
       if (intRead && opcode == Opcodes.L2I) {
-        intRead = false;
-        super.visitVarInsn(Opcodes.ALOAD, instanceSlot);
-        super.visitMethodInsn(Opcodes.INVOKESTATIC, ShadedPatch.SHADED_COPY, INT_READ + index, INT_READ_TYPE, false);
-        constantOpcode = NONE;
-        instanceSlot = NONE;
+        typedCall(INT_READ, INT_READ_TYPE);
       } else if (opcode >= Opcodes.ICONST_0 && opcode <= Opcodes.ICONST_5) {
         hold(opcode, null, opcode - Opcodes.ICONST_0);
       } else if (opcode == Opcodes.I2L) {
@@ -348,36 +351,8 @@ final class PrivateGlobals {
 
     @Override
     public void visitMethodInsn(int opcode, String owner, String name, String descriptor, boolean isInterface) {
-      boolean constantThenLoad = constantOpcode != NONE && instanceSlot != NONE && !intRead;
-      if ((owner.equals(INSTANCE_CLASS) && name.equals("global")) || owner.equals(GLOBAL_INSTANCE_CLASS)) {
-        otherShape = true;
-      }
-      if (!owner.equals(ShadedPatch.SHADED_COPY) || !name.contains("Global")) {
-        release();
-        super.visitMethodInsn(opcode, owner, name, descriptor, isInterface);
-        return;
-      }
-      if (opcode != Opcodes.INVOKESTATIC || !constantThenLoad) {
-        otherShape = true;
-        release();
-        super.visitMethodInsn(opcode, owner, name, descriptor, isInterface);
-        return;
-      }
-      if (!globals.get(index)) {
-        release();
-        super.visitMethodInsn(opcode, owner, name, descriptor, isInterface);
-        return;
-      }
-      boolean read = name.equals("readGlobal") && descriptor.equals(READ);
-      boolean write = name.equals("writeGlobal") && descriptor.equals(WRITE);
-      if (!read && !write) {
-        otherShape = true; // another helper on a private global
-        release();
-        super.visitMethodInsn(opcode, owner, name, descriptor, isInterface);
-        return;
-      }
-      changed[0] = true;
-      if (read && ints.get(index)) {
+      String callee = redirect(opcode, owner, name, descriptor);
+      if (callee.equals("readPrivateGlobal") && ints.get(index)) {
         if (conversion) {
           super.visitInsn(Opcodes.I2L); // of another value, before the index
           conversion = false;
@@ -385,16 +360,37 @@ final class PrivateGlobals {
         intRead = true; // typed if an l2i follows
         return;
       }
-      if (write && ints.get(index) && conversion) {
-        super.visitVarInsn(Opcodes.ALOAD, instanceSlot);
-        super.visitMethodInsn(Opcodes.INVOKESTATIC, ShadedPatch.SHADED_COPY, INT_WRITE + index, INT_WRITE_TYPE, false);
-        conversion = false;
-        constantOpcode = NONE;
-        instanceSlot = NONE;
+      if (callee.equals("writePrivateGlobal") && ints.get(index) && conversion) {
+        typedCall(INT_WRITE, INT_WRITE_TYPE);
         return;
       }
       release();
-      super.visitMethodInsn(opcode, owner, read ? "readPrivateGlobal" : "writePrivateGlobal", descriptor, isInterface);
+      super.visitMethodInsn(opcode, owner, callee, descriptor, isInterface);
+    }
+
+    /** The method that a call of {@code owner.name} should call instead, or {@code name}. */
+    private String redirect(int opcode, String owner, String name, String descriptor) {
+      if ((owner.equals(INSTANCE_CLASS) && name.equals("global")) || owner.equals(GLOBAL_INSTANCE_CLASS)) {
+        otherShape = true;
+      }
+      if (!owner.equals(ShadedPatch.SHADED_COPY) || !name.contains("Global")) {
+        return name;
+      }
+      if (opcode != Opcodes.INVOKESTATIC || constantOpcode == NONE || instanceSlot == NONE || intRead) {
+        otherShape = true; // the index is not the constant pushed right before the instance
+        return name;
+      }
+      if (!globals.get(index)) {
+        return name;
+      }
+      String redirected = name.equals("readGlobal") && descriptor.equals(READ) ? "readPrivateGlobal"
+          : name.equals("writeGlobal") && descriptor.equals(WRITE) ? "writePrivateGlobal" : null;
+      if (redirected == null) {
+        otherShape = true; // another helper on a private global
+        return name;
+      }
+      changed[0] = true;
+      return redirected;
     }
 
     @Override

@@ -148,9 +148,10 @@ class FunctionSplitterTest {
       WasmModule whole = Parser.parse(bytes);
       ModuleCompiler.Compiled compiled = ModuleCompiler.compile(whole, bytes);
       assertEquals(List.of(), ModuleCompiler.slowing(compiled), fixture);
-      assertFalse(Arrays.equals(FunctionSplitter.split(whole, bytes).bytes(),
-          FunctionSplitter.split(whole, bytes, FunctionSplitter.Limits.DEEPER).bytes()), fixture + ": the splits differ");
-      assertEquals(whole.functionSection().functionCount() + FunctionSplitter.split(whole, bytes).parts(),
+      FunctionSplitter.Result split = FunctionSplitter.split(whole, bytes);
+      assertFalse(Arrays.equals(split.bytes(), FunctionSplitter.split(whole, bytes, FunctionSplitter.Limits.DEEPER).bytes()),
+          fixture + ": the splits differ");
+      assertEquals(whole.functionSection().functionCount() + split.parts(),
           compiled.module().functionSection().functionCount(), fixture + " was split at the defaults, not deeper");
     }
   }

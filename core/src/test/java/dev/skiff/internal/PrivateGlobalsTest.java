@@ -48,6 +48,10 @@ class PrivateGlobalsTest {
   private static final String INSTANCE = "Lcom/dylibso/chicory/runtime/Instance;";
   private static final String SHADED = ShadedPatch.SHADED_COPY.replace('/', '.');
   private static final Set<String> PRIVATE_ACCESSORS = Set.of("privateValue", "setPrivateValue");
+  private static final String READ = "(I" + INSTANCE + ")J";
+  private static final String WRITE = "(JI" + INSTANCE + ")V";
+  private static final String INT_READ = "(" + INSTANCE + ")I";
+  private static final String INT_WRITE = "(I" + INSTANCE + ")V";
 
   @Test
   void theDefinedNumberGlobalsThatAreNotExportedArePrivate() throws IOException {
@@ -118,7 +122,7 @@ class PrivateGlobalsTest {
 
   @Test
   void anI32AccessDropsItsIndexAndConversionOnlyInChicorysExactShape() {
-    Map<String, byte[]> classes = Map.of("Guest", method(m -> {
+    Map<String, byte[]> classes = Map.of("Guest", method("Guest", m -> {
       read(m, 0); // global 0, an i32: typed
       m.visitInsn(Opcodes.L2I);
       m.visitInsn(Opcodes.POP);
@@ -152,26 +156,21 @@ class PrivateGlobalsTest {
       m.visitInsn(Opcodes.POP);
     }));
     Map<String, byte[]> rewritten = compile(classes, bits(0, 1), bits(0), Set.of());
-    byte[] expected = method(m -> {
-      m.visitVarInsn(Opcodes.ALOAD, 1);
-      m.visitMethodInsn(Opcodes.INVOKESTATIC, ShadedPatch.SHADED_COPY, "readPrivateI32_0", "(" + INSTANCE + ")I", false);
+    byte[] expected = method("Guest", m -> {
+      callShaded(m, "readPrivateI32_0", INT_READ);
       m.visitInsn(Opcodes.POP);
       m.visitInsn(Opcodes.ICONST_0);
-      m.visitVarInsn(Opcodes.ALOAD, 1);
-      m.visitMethodInsn(Opcodes.INVOKESTATIC, ShadedPatch.SHADED_COPY, "readPrivateGlobal", "(I" + INSTANCE + ")J", false);
+      callShaded(m, "readPrivateGlobal", READ);
       m.visitInsn(Opcodes.POP2);
       m.visitVarInsn(Opcodes.ILOAD, 0);
-      m.visitVarInsn(Opcodes.ALOAD, 1);
-      m.visitMethodInsn(Opcodes.INVOKESTATIC, ShadedPatch.SHADED_COPY, "writePrivateI32_0", "(I" + INSTANCE + ")V", false);
+      callShaded(m, "writePrivateI32_0", INT_WRITE);
       m.visitInsn(Opcodes.LCONST_1);
       m.visitInsn(Opcodes.ICONST_0);
-      m.visitVarInsn(Opcodes.ALOAD, 1);
-      m.visitMethodInsn(Opcodes.INVOKESTATIC, ShadedPatch.SHADED_COPY, "writePrivateGlobal", "(JI" + INSTANCE + ")V", false);
+      callShaded(m, "writePrivateGlobal", WRITE);
       m.visitVarInsn(Opcodes.ILOAD, 0);
       m.visitInsn(Opcodes.I2L);
       m.visitInsn(Opcodes.ICONST_1);
-      m.visitVarInsn(Opcodes.ALOAD, 1);
-      m.visitMethodInsn(Opcodes.INVOKESTATIC, ShadedPatch.SHADED_COPY, "writePrivateGlobal", "(JI" + INSTANCE + ")V", false);
+      callShaded(m, "writePrivateGlobal", WRITE);
       m.visitVarInsn(Opcodes.ILOAD, 0);
       m.visitInsn(Opcodes.I2L);
       write(m, 2);
@@ -180,13 +179,11 @@ class PrivateGlobalsTest {
       m.visitInsn(Opcodes.POP2);
       m.visitVarInsn(Opcodes.ILOAD, 0);
       m.visitInsn(Opcodes.I2L);
-      m.visitVarInsn(Opcodes.ALOAD, 1);
-      m.visitMethodInsn(Opcodes.INVOKESTATIC, ShadedPatch.SHADED_COPY, "readPrivateI32_0", "(" + INSTANCE + ")I", false);
+      callShaded(m, "readPrivateI32_0", INT_READ);
       m.visitInsn(Opcodes.POP);
       m.visitInsn(Opcodes.POP2);
       m.visitInsn(Opcodes.ICONST_0);
-      m.visitVarInsn(Opcodes.ALOAD, 1);
-      m.visitMethodInsn(Opcodes.INVOKESTATIC, ShadedPatch.SHADED_COPY, "readPrivateGlobal", "(I" + INSTANCE + ")J", false);
+      callShaded(m, "readPrivateGlobal", READ);
       Label join = new Label();
       m.visitJumpInsn(Opcodes.GOTO, join);
       m.visitLabel(join);
@@ -202,7 +199,7 @@ class PrivateGlobalsTest {
     Map<String, byte[]> computed = classes(m -> { // an index from a local
       m.visitVarInsn(Opcodes.ILOAD, 0);
       m.visitVarInsn(Opcodes.ALOAD, 1);
-      m.visitMethodInsn(Opcodes.INVOKESTATIC, ShadedPatch.SHADED_COPY, "readGlobal", "(I" + INSTANCE + ")J", false);
+      m.visitMethodInsn(Opcodes.INVOKESTATIC, ShadedPatch.SHADED_COPY, "readGlobal", READ, false);
       m.visitInsn(Opcodes.POP2);
     });
     Map<String, byte[]> joined = classes(m -> { // index 1 or 0, as flow joins before the instance
@@ -216,7 +213,7 @@ class PrivateGlobalsTest {
       m.visitInsn(Opcodes.ICONST_0);
       m.visitLabel(join);
       m.visitVarInsn(Opcodes.ALOAD, 1);
-      m.visitMethodInsn(Opcodes.INVOKESTATIC, ShadedPatch.SHADED_COPY, "readGlobal", "(I" + INSTANCE + ")J", false);
+      m.visitMethodInsn(Opcodes.INVOKESTATIC, ShadedPatch.SHADED_COPY, "readGlobal", READ, false);
       m.visitInsn(Opcodes.POP2);
     });
     Map<String, byte[]> throughTheInstance = classes(m -> {
@@ -343,21 +340,25 @@ class PrivateGlobalsTest {
   /** A read of global {@code index} as Chicory emits it, less its conversion. */
   private static void read(MethodVisitor m, int index) {
     m.visitInsn(Opcodes.ICONST_0 + index);
-    m.visitVarInsn(Opcodes.ALOAD, 1);
-    m.visitMethodInsn(Opcodes.INVOKESTATIC, ShadedPatch.SHADED_COPY, "readGlobal", "(I" + INSTANCE + ")J", false);
+    callShaded(m, "readGlobal", READ);
   }
 
   /** A write of global {@code index} as Chicory emits it, after its conversion. */
   private static void write(MethodVisitor m, int index) {
     m.visitInsn(Opcodes.ICONST_0 + index);
-    m.visitVarInsn(Opcodes.ALOAD, 1);
-    m.visitMethodInsn(Opcodes.INVOKESTATIC, ShadedPatch.SHADED_COPY, "writeGlobal", "(JI" + INSTANCE + ")V", false);
+    callShaded(m, "writeGlobal", WRITE);
   }
 
-  /** A class {@code Guest} with one method {@code func_0(int, Instance)} of {@code code}. */
-  private static byte[] method(Consumer<MethodVisitor> code) {
+  /** The instance (slot 1), then a call of helper {@code name} of the copy of Shaded. */
+  private static void callShaded(MethodVisitor m, String name, String descriptor) {
+    m.visitVarInsn(Opcodes.ALOAD, 1);
+    m.visitMethodInsn(Opcodes.INVOKESTATIC, ShadedPatch.SHADED_COPY, name, descriptor, false);
+  }
+
+  /** A class {@code name} with one method {@code func_0(int, Instance)} of {@code code}. */
+  private static byte[] method(String name, Consumer<MethodVisitor> code) {
     ClassWriter writer = new ClassWriter(ClassWriter.COMPUTE_FRAMES | ClassWriter.COMPUTE_MAXS);
-    writer.visit(Opcodes.V17, Opcodes.ACC_PUBLIC, "Guest", null, "java/lang/Object", null);
+    writer.visit(Opcodes.V17, Opcodes.ACC_PUBLIC, name, null, "java/lang/Object", null);
     MethodVisitor m = writer.visitMethod(Opcodes.ACC_STATIC, "func_0", "(I" + INSTANCE + ")V", null, null);
     m.visitCode();
     code.accept(m);
@@ -395,26 +396,18 @@ class PrivateGlobalsTest {
    * access, then does {@code more}.
    */
   private static byte[] guestClass(String name, Consumer<MethodVisitor> more) {
-    ClassWriter writer = new ClassWriter(ClassWriter.COMPUTE_FRAMES | ClassWriter.COMPUTE_MAXS);
-    writer.visit(Opcodes.V17, Opcodes.ACC_PUBLIC, name, null, "java/lang/Object", null);
-    MethodVisitor m = writer.visitMethod(Opcodes.ACC_STATIC, "func_0", "(I" + INSTANCE + ")V", null, null);
-    m.visitCode();
-    Label loop = new Label();
-    m.visitLabel(loop);
-    m.visitInsn(Opcodes.ICONST_0);
-    m.visitVarInsn(Opcodes.ALOAD, 1);
-    m.visitMethodInsn(Opcodes.INVOKESTATIC, ShadedPatch.SHADED_COPY, "readGlobal", "(I" + INSTANCE + ")J", false);
-    m.visitInsn(Opcodes.L2I);
-    m.visitJumpInsn(Opcodes.IFNE, loop);
-    if (more != null) {
-      more.accept(m);
-    }
-    m.visitInsn(Opcodes.RETURN);
-    m.visitMaxs(0, 0);
-    m.visitEnd();
-    writer.visitEnd();
-    return writer.toByteArray();
+    return method(name, m -> {
+      Label loop = new Label();
+      m.visitLabel(loop);
+      read(m, 0);
+      m.visitInsn(Opcodes.L2I);
+      m.visitJumpInsn(Opcodes.IFNE, loop);
+      if (more != null) {
+        more.accept(m);
+      }
+    });
   }
+
 
   /**
    * The global helpers of Chicory's Shaded copy that {@code classFile} calls, in order, each with the

@@ -29,6 +29,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.objectweb.asm.ClassReader;
@@ -81,13 +82,15 @@ class ShadedPatchTest {
       WasmArtifact artifact = skiff.pull(Fixtures.wasm("core/split_loop.wasm").toString()).compile();
       Future<GuestTimeoutException> run = caller.submit(() -> assertThrows(GuestTimeoutException.class,
           () -> artifact.runner().engine(Engine.COMPILER).limits(l -> l.timeout(Duration.ofSeconds(2))).run()));
+      // its top frames: at first the guest may still be defining the classes its code uses
+      Predicate<List<String>> inCompiledCode = r -> r.size() == 1 && r.get(0).contains("chicory.$gen.");
       List<String> running = List.of();
-      for (long end = System.nanoTime() + Duration.ofMillis(1_500).toNanos(); running.isEmpty() && System.nanoTime() < end; ) {
+      for (long end = System.nanoTime() + Duration.ofMillis(1_500).toNanos();
+          !inCompiledCode.test(running) && System.nanoTime() < end; ) {
         Thread.sleep(10);
         running = RunawayGuests.running();
       }
-      assertTrue(running.size() == 1 && running.get(0).contains("chicory.$gen."),
-          "the check sees the guest in compiled code while it runs: " + running);
+      assertTrue(inCompiledCode.test(running), "the check sees the guest in compiled code while it runs: " + running);
       GuestTimeoutException stopped = run.get(60, TimeUnit.SECONDS);
       assertTrue(stopped.getMessage().contains("ran longer than its timeout of PT2S"), stopped.getMessage());
     } finally {
@@ -115,7 +118,7 @@ class ShadedPatchTest {
       method(writer, "atTheJvmsLimit", 65_534, 1, true);
       writer.visitEnd();
 
-      byte[] patched = ShadedPatch.rewrite(writer.toByteArray(), new PrivateGlobals(BitSet.valueOf(new long[] {1})));
+      byte[] patched = ShadedPatch.rewrite(writer.toByteArray(), new PrivateGlobals(BitSet.valueOf(new long[] {1}), new BitSet()));
 
       String small = version == Opcodes.V11 ? "3 indy" : "3 call";
       assertEquals(Map.of("small", small, "atTheJvmsLimit", "1 call"), checks(patched), "version " + version);
