@@ -11,16 +11,12 @@ import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
-import org.objectweb.asm.AnnotationVisitor;
 import org.objectweb.asm.ClassReader;
 import org.objectweb.asm.ClassVisitor;
 import org.objectweb.asm.ClassWriter;
-import org.objectweb.asm.Handle;
-import org.objectweb.asm.Label;
 import org.objectweb.asm.MethodVisitor;
 import org.objectweb.asm.Opcodes;
 import org.objectweb.asm.Type;
-import org.objectweb.asm.TypePath;
 
 /**
  * The globals that only a module's own code sees (defined in it, of a number type, not exported: Skiff
@@ -229,7 +225,7 @@ final class PrivateGlobals {
    * access of a typed private global can drop its index and conversion; a label or frame between them,
    * where flow joins, is another shape, so any other instruction first lets what is held go.
    */
-  private final class Redirecting extends MethodVisitor {
+  private final class Redirecting extends Peephole {
     private static final int NONE = -1;
     private final boolean[] changed;
     /** An {@code i2l} held back, right before the constant. */
@@ -244,25 +240,25 @@ final class PrivateGlobals {
     private boolean intRead;
 
     Redirecting(MethodVisitor next, boolean[] changed) {
-      super(Opcodes.ASM9, next);
+      super(next);
       this.changed = changed;
     }
 
-    /** Emits what is held back, as it came. */
-    private void release() {
+    @Override
+    void release() {
       if (intRead) {
         emitConstant();
-        super.visitVarInsn(Opcodes.ALOAD, instanceSlot);
-        super.visitMethodInsn(Opcodes.INVOKESTATIC, ShadedPatch.SHADED_COPY, "readPrivateGlobal", READ, false);
+        mv.visitVarInsn(Opcodes.ALOAD, instanceSlot);
+        mv.visitMethodInsn(Opcodes.INVOKESTATIC, ShadedPatch.SHADED_COPY, "readPrivateGlobal", READ, false);
       } else {
         if (conversion) {
-          super.visitInsn(Opcodes.I2L);
+          mv.visitInsn(Opcodes.I2L);
         }
         if (constantOpcode != NONE) {
           emitConstant();
         }
         if (instanceSlot != NONE) {
-          super.visitVarInsn(Opcodes.ALOAD, instanceSlot);
+          mv.visitVarInsn(Opcodes.ALOAD, instanceSlot);
         }
       }
       drop();
@@ -278,18 +274,18 @@ final class PrivateGlobals {
 
     /** Calls typed helper {@code name} of private global {@link #index} on the instance held back. */
     private void typedCall(String name, String descriptor) {
-      super.visitVarInsn(Opcodes.ALOAD, instanceSlot);
-      super.visitMethodInsn(Opcodes.INVOKESTATIC, ShadedPatch.SHADED_COPY, name + index, descriptor, false);
+      mv.visitVarInsn(Opcodes.ALOAD, instanceSlot);
+      mv.visitMethodInsn(Opcodes.INVOKESTATIC, ShadedPatch.SHADED_COPY, name + index, descriptor, false);
       drop();
     }
 
     private void emitConstant() {
       if (constantOpcode == Opcodes.LDC) {
-        super.visitLdcInsn(constantOperand);
+        mv.visitLdcInsn(constantOperand);
       } else if (constantOpcode == Opcodes.BIPUSH || constantOpcode == Opcodes.SIPUSH) {
-        super.visitIntInsn(constantOpcode, (Integer) constantOperand);
+        mv.visitIntInsn(constantOpcode, (Integer) constantOperand);
       } else {
-        super.visitInsn(constantOpcode);
+        mv.visitInsn(constantOpcode);
       }
     }
 
@@ -314,7 +310,6 @@ final class PrivateGlobals {
         release();
         conversion = true;
       } else {
-        release();
         super.visitInsn(opcode);
       }
     }
@@ -324,7 +319,6 @@ final class PrivateGlobals {
       if (opcode == Opcodes.BIPUSH || opcode == Opcodes.SIPUSH) {
         hold(opcode, operand, operand);
       } else {
-        release();
         super.visitIntInsn(opcode, operand);
       }
     }
@@ -334,7 +328,6 @@ final class PrivateGlobals {
       if (value instanceof Integer) {
         hold(Opcodes.LDC, value, (Integer) value);
       } else {
-        release();
         super.visitLdcInsn(value);
       }
     }
@@ -344,7 +337,6 @@ final class PrivateGlobals {
       if (opcode == Opcodes.ALOAD && constantOpcode != NONE && instanceSlot == NONE && !intRead) {
         instanceSlot = slot;
       } else {
-        release();
         super.visitVarInsn(opcode, slot);
       }
     }
@@ -354,7 +346,7 @@ final class PrivateGlobals {
       String callee = redirect(opcode, owner, name, descriptor);
       if (callee.equals("readPrivateGlobal") && ints.get(index)) {
         if (conversion) {
-          super.visitInsn(Opcodes.I2L); // of another value, before the index
+          mv.visitInsn(Opcodes.I2L); // of another value, before the index
           conversion = false;
         }
         intRead = true; // typed if an l2i follows
@@ -364,7 +356,6 @@ final class PrivateGlobals {
         typedCall(INT_WRITE, INT_WRITE_TYPE);
         return;
       }
-      release();
       super.visitMethodInsn(opcode, owner, callee, descriptor, isInterface);
     }
 
@@ -391,84 +382,6 @@ final class PrivateGlobals {
       }
       changed[0] = true;
       return redirected;
-    }
-
-    @Override
-    public void visitLabel(Label label) {
-      release();
-      super.visitLabel(label);
-    }
-
-    @Override
-    public void visitFrame(int type, int numLocal, Object[] local, int numStack, Object[] stack) {
-      release(); // ASM visits a label before each frame already; kept so that no join is ever missed
-      super.visitFrame(type, numLocal, local, numStack, stack);
-    }
-
-    @Override
-    public void visitLineNumber(int line, Label start) {
-      release();
-      super.visitLineNumber(line, start);
-    }
-
-    @Override
-    public void visitFieldInsn(int opcode, String owner, String name, String descriptor) {
-      release();
-      super.visitFieldInsn(opcode, owner, name, descriptor);
-    }
-
-    @Override
-    public void visitTypeInsn(int opcode, String type) {
-      release();
-      super.visitTypeInsn(opcode, type);
-    }
-
-    @Override
-    public void visitJumpInsn(int opcode, Label label) {
-      release();
-      super.visitJumpInsn(opcode, label);
-    }
-
-    @Override
-    public void visitIincInsn(int slot, int increment) {
-      release();
-      super.visitIincInsn(slot, increment);
-    }
-
-    @Override
-    public void visitInvokeDynamicInsn(String name, String descriptor, Handle bootstrap, Object... arguments) {
-      release();
-      super.visitInvokeDynamicInsn(name, descriptor, bootstrap, arguments);
-    }
-
-    @Override
-    public void visitTableSwitchInsn(int min, int max, Label dflt, Label... labels) {
-      release();
-      super.visitTableSwitchInsn(min, max, dflt, labels);
-    }
-
-    @Override
-    public void visitLookupSwitchInsn(Label dflt, int[] keys, Label[] labels) {
-      release();
-      super.visitLookupSwitchInsn(dflt, keys, labels);
-    }
-
-    @Override
-    public void visitMultiANewArrayInsn(String descriptor, int dimensions) {
-      release();
-      super.visitMultiANewArrayInsn(descriptor, dimensions);
-    }
-
-    @Override
-    public AnnotationVisitor visitInsnAnnotation(int typeRef, TypePath typePath, String descriptor, boolean visible) {
-      release(); // it annotates the instruction just visited, which must be written first
-      return super.visitInsnAnnotation(typeRef, typePath, descriptor, visible);
-    }
-
-    @Override
-    public void visitMaxs(int maxStack, int maxLocals) {
-      release();
-      super.visitMaxs(maxStack, maxLocals);
     }
   }
 }

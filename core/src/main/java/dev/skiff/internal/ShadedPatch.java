@@ -155,7 +155,10 @@ final class ShadedPatch {
         if (!keep.test(name)) {
           method = inliningChecks(method, changed);
         }
-        return privateGlobals == null ? method : privateGlobals.redirecting(method, changed);
+        if (privateGlobals != null) {
+          method = privateGlobals.redirecting(method, changed);
+        }
+        return new CompareJumps(method, changed);
       }
     }, 0);
     return changed[0] ? writer.toByteArray() : null;
