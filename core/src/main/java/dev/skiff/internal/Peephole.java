@@ -9,8 +9,10 @@ import org.objectweb.asm.TypePath;
 
 /**
  * A streaming rewrite of a few instructions of a method's code, which may hold instructions back until
- * it knows their shape: every event it does not handle first lets them go ({@link #release}), so that
- * nothing is reordered around a label or frame, where flow joins, or any other instruction. A subclass
+ * it knows their shape: every instruction, label, frame, line number or try-catch block it does not
+ * handle first lets them go ({@link #release}), so that nothing is reordered around a label or frame,
+ * where flow joins, or any other instruction. The events ASM visits before or after the code carry
+ * nothing held (a method never ends with a push or a call held back). A subclass
  * overrides the events it handles, calls {@code super} for the others and writes what it emits to
  * {@link #mv} directly.
  */

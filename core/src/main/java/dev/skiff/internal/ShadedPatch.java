@@ -32,10 +32,11 @@ import org.objectweb.asm.tree.MethodNode;
 /**
  * Chicory's {@link Shaded} with the memory load and store helpers of {@link FlatMemoryAccess} and the
  * global helpers of {@link GlobalAccess}, and the generated classes with their interrupt checks
- * inlined and their accesses of private globals redirected. Chicory copies {@code Shaded} into every
- * compiled module, reading its bytecode through the class collector: {@link Collector} hands it this
- * patched bytecode instead, so the copy is made with Chicory's own renaming; each generated class the
- * collector receives is rewritten by {@link #rewrite}, one pass for both changes.
+ * inlined, their accesses of private globals redirected and their comparisons that jumps test fused
+ * ({@link CompareJumps}). Chicory copies {@code Shaded} into every compiled module, reading its
+ * bytecode through the class collector: {@link Collector} hands it this patched bytecode instead, so
+ * the copy is made with Chicory's own renaming; each generated class the collector receives is
+ * rewritten by {@link #rewrite}, one pass for all three changes.
  */
 final class ShadedPatch {
   private static final String CHECK_INTERRUPTION = "checkInterruption";
@@ -92,14 +93,16 @@ final class ShadedPatch {
 
   /**
    * {@code classFile} with its accesses of {@code privateGlobals} (if not null) redirected (see
-   * {@link PrivateGlobals#redirecting}), and each call of Shaded's {@code checkInterruption}, which
+   * {@link PrivateGlobals#redirecting}), its comparisons that jumps test fused ({@link CompareJumps}),
+   * and each call of Shaded's {@code checkInterruption}, which
    * Chicory puts before every call and on every loop back-edge, replaced by an {@code invokedynamic}
    * linked to the call site of {@link GuestInterrupts#CHECK} ({@link GuestInterrupts#checkSite}). C2
    * inlines the target of such a site, a no-op while no stop is pending, whatever it has inlined into
    * the method before, and a call to the helper only within its inlining budget: in an interpreter's
    * loop, which uses the budget up, each back-edge and call otherwise made a call that does nothing
    * (Lua's loop spent 11% of its time in them). A method that would grow past {@link HugeMethods#LIMIT}
-   * (two bytes a site) or the JVM's 64 KB keeps its calls; a redirect never makes a method larger.
+   * (two bytes a site) or the JVM's 64 KB keeps its calls; a redirect or a fused jump never makes a
+   * method larger.
    */
   static byte[] rewrite(byte[] classFile, PrivateGlobals privateGlobals) {
     // no invokedynamic before class file version 51
@@ -115,7 +118,7 @@ final class ShadedPatch {
           inline = keep.add(e.getMethodName());
           continue;
         }
-        return asMade(classFile, privateGlobals); // a redirect never makes a method larger, but ASM may widen jumps
+        return asMade(classFile, privateGlobals); // redirects and fused jumps never make a method larger, but ASM may widen jumps
       } catch (ClassTooLargeException e) { // the names and call sites added overflow the constant pool
         return asMade(classFile, privateGlobals);
       }
