@@ -32,9 +32,12 @@ public final class Versions {
    * its back-edge check of {@link GuestInterrupts}, "checks" that check as an {@code invokedynamic}
    * ({@link ShadedPatch#rewrite}), "split2" the form of {@link FunctionSplitter}'s
    * parts, "globals" the global helpers of {@link GlobalAccess}, "exact" loads and stores linked by
-   * {@link MemoryExactness}, "private" the globals of {@link PrivateGlobals} in the machine.
+   * {@link MemoryExactness}, "private" the globals of {@link PrivateGlobals} in the machine, "typed"
+   * its typed i32 helpers and the split that keeps an interpreter's dispatch in its loop, "jumps" the
+   * comparisons that branches test fused by {@link CompareJumps}. An entry of an older namespace still
+   * runs correctly, but without the later changes, so each change of the generated code gets a name.
    */
   public static String compiledCodeNamespace() {
-    return "chicory-" + CHICORY + "-fallback-silent-flat2-stop-checks-split2-globals-exact-private";
+    return "chicory-" + CHICORY + "-fallback-silent-flat2-stop-checks-split2-globals-exact-private-typed-jumps";
   }
 }
