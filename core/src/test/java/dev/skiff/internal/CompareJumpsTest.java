@@ -201,37 +201,18 @@ class CompareJumpsTest {
     return writer.toByteArray();
   }
 
-  /** Defines {@code classFile} in a loader of its own and initializes it, which verifies it. */
   private static Class<?> define(byte[] classFile) throws ClassNotFoundException {
-    String name = new ClassReader(classFile).getClassName().replace('/', '.');
-    ClassLoader loader = new ClassLoader(CompareJumpsTest.class.getClassLoader()) {
-      @Override
-      protected Class<?> findClass(String className) throws ClassNotFoundException {
-        if (!className.equals(name)) {
-          throw new ClassNotFoundException(className);
-        }
-        return defineClass(name, classFile, 0, classFile.length);
-      }
-    };
-    return Class.forName(name, true, loader);
+    return ClassFiles.defined(classFile, CompareJumpsTest.class.getClassLoader());
   }
 
   /** The calls of OpcodeImpl's methods in {@code classFile}, by name. */
   private static Map<String, Integer> opcodeImplCalls(byte[] classFile) {
     Map<String, Integer> calls = new TreeMap<>();
-    new ClassReader(classFile).accept(new ClassVisitor(Opcodes.ASM9) {
-      @Override
-      public MethodVisitor visitMethod(int access, String name, String descriptor, String signature, String[] exceptions) {
-        return new MethodVisitor(Opcodes.ASM9) {
-          @Override
-          public void visitMethodInsn(int opcode, String owner, String callee, String desc, boolean isInterface) {
-            if (owner.equals(OPCODE_IMPL)) {
-              calls.merge(callee, 1, Integer::sum);
-            }
-          }
-        };
+    ClassFiles.forEachCall(classFile, (method, owner, callee) -> {
+      if (owner.equals(OPCODE_IMPL)) {
+        calls.merge(callee, 1, Integer::sum);
       }
-    }, 0);
+    });
     return calls;
   }
 

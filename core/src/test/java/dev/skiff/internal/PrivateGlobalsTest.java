@@ -116,7 +116,7 @@ class PrivateGlobalsTest {
   void theRewrittenClassCallsTheMachinesArrayAndStillVerifies() {
     Map<String, byte[]> rewritten = compile(Map.of("Guest", guestClass("Guest", null)), bits(0), bits(), Set.of());
     assertEquals(List.of("readPrivateGlobal 0"), globalCalls(rewritten.get("Guest")));
-    assertVerifiesAndInitializes("Guest", rewritten.get("Guest"));
+    assertVerifiesAndInitializes(rewritten.get("Guest"));
     assertEquals(PRIVATE_ACCESSORS, privateAccessors(rewritten.get(SHADED)), "not undone");
   }
 
@@ -191,7 +191,7 @@ class PrivateGlobalsTest {
       m.visitInsn(Opcodes.POP);
     });
     assertEquals(code(expected), code(rewritten.get("Guest")));
-    assertVerifiesAndInitializes("Guest", rewritten.get("Guest"));
+    assertVerifiesAndInitializes(rewritten.get("Guest"));
   }
 
   @Test
@@ -273,23 +273,14 @@ class PrivateGlobalsTest {
         .replace(" setPrivateValue", " setGlobalValue")).toList(), code(undone));
     assertEquals(PRIVATE_ACCESSORS, privateAccessors(shaded));
     assertEquals(Set.of(), privateAccessors(undone));
-    ClassLoader loader = new ClassLoader(getClass().getClassLoader()) { // it calls Chicory and Skiff
-      {
-        defineClass(SHADED, undone, 0, undone.length);
-      }
-    };
-    assertDoesNotThrow(() -> Class.forName(SHADED, true, loader), "verified and initialized");
+    ClassLoader parent = getClass().getClassLoader(); // it calls Chicory and Skiff
+    assertDoesNotThrow(() -> ClassFiles.defined(undone, parent), "verified and initialized");
     assertSame(shaded, PrivateGlobals.renamed(shaded, Map.of("noSuchName", "other")), "nothing to rename");
   }
 
   /** Defines {@code classFile} in a loader of its own and initializes it, which verifies it. */
-  private static void assertVerifiesAndInitializes(String name, byte[] classFile) {
-    ClassLoader loader = new ClassLoader(null) {
-      {
-        defineClass(name, classFile, 0, classFile.length);
-      }
-    };
-    assertDoesNotThrow(() -> Class.forName(name, true, loader), "verified and initialized");
+  private static void assertVerifiesAndInitializes(byte[] classFile) {
+    assertDoesNotThrow(() -> ClassFiles.defined(classFile, null), "verified and initialized");
   }
 
   /**
@@ -318,15 +309,11 @@ class PrivateGlobalsTest {
   /** The methods of {@link GlobalsMachine} that {@code classFile} calls. */
   private static Set<String> machineCalls(byte[] classFile) {
     Set<String> calls = new TreeSet<>();
-    ClassNode node = new ClassNode();
-    new ClassReader(classFile).accept(node, 0);
-    for (MethodNode method : node.methods) {
-      for (AbstractInsnNode insn : method.instructions) {
-        if (insn instanceof MethodInsnNode && ((MethodInsnNode) insn).owner.equals("dev/skiff/internal/GlobalsMachine")) {
-          calls.add(((MethodInsnNode) insn).name);
-        }
+    ClassFiles.forEachCall(classFile, (method, owner, callee) -> {
+      if (owner.equals("dev/skiff/internal/GlobalsMachine")) {
+        calls.add(callee);
       }
-    }
+    });
     return calls;
   }
 

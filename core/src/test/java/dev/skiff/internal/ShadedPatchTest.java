@@ -224,19 +224,11 @@ class ShadedPatchTest {
   /** For each method calling a global helper of Shaded's copy, the helper's name. */
   private static Map<String, String> globalCalls(byte[] classFile) {
     Map<String, String> found = new TreeMap<>();
-    new ClassReader(classFile).accept(new ClassVisitor(Opcodes.ASM9) {
-      @Override
-      public MethodVisitor visitMethod(int access, String name, String descriptor, String signature, String[] exceptions) {
-        return new MethodVisitor(Opcodes.ASM9) {
-          @Override
-          public void visitMethodInsn(int opcode, String owner, String callee, String desc, boolean isInterface) {
-            if (callee.contains("Global")) {
-              found.merge(name, callee, (a, b) -> a + " " + b);
-            }
-          }
-        };
+    ClassFiles.forEachCall(classFile, (method, owner, callee) -> {
+      if (callee.contains("Global")) {
+        found.merge(method, callee, (a, b) -> a + " " + b);
       }
-    }, 0);
+    });
     return found;
   }
 
