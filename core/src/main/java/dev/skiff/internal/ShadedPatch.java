@@ -45,6 +45,20 @@ final class ShadedPatch {
   private static final Handle BOOTSTRAP = bootstrap(GuestInterrupts.class, "checkSite");
   private static final String FLAT_MEMORY = Type.getInternalName(FlatMemory.class);
   private static final Handle EXACTNESS = bootstrap(MemoryExactness.class, "site");
+  /**
+   * The invokedynamic instructions and resolved constants that a rewritten class holds, at most. HotSpot
+   * indexes a class's resolved references (one per such instruction, string, method handle, method type
+   * and dynamic constant) with 16 bits and wraps past 65,535 without an error, so that a site then runs
+   * another's target: SQLite's one class of 3,282 functions, with 68,602 sites once every load and store
+   * was one too, trapped at wrong addresses or crashed the JVM (jmh-benchmarks/results/2026-12-07/
+   * linked-accesses.md). The rest of a class's checks stay calls; the margin is for what else HotSpot
+   * may keep there.
+   */
+  static final int RESOLVED_REFERENCES_AT_MOST = 65_535 - 1_024;
+  private static final int CONSTANT_STRING = 8;
+  private static final int CONSTANT_METHOD_HANDLE = 15;
+  private static final int CONSTANT_METHOD_TYPE = 16;
+  private static final int CONSTANT_DYNAMIC = 17;
   private static final byte[] PATCHED = patch();
 
   private ShadedPatch() {}
@@ -100,7 +114,8 @@ final class ShadedPatch {
    * inlines the target of such a site, a no-op while no stop is pending, whatever it has inlined into
    * the method before, and a call to the helper only within its inlining budget: in an interpreter's
    * loop, which uses the budget up, each back-edge and call otherwise made a call that does nothing
-   * (Lua's loop spent 11% of its time in them). A method that would grow past {@link HugeMethods#LIMIT}
+   * (Lua's loop spent 11% of its time in them). A class gets invokedynamics up to
+   * {@link #RESOLVED_REFERENCES_AT_MOST} and keeps its other checks. A method that would grow past {@link HugeMethods#LIMIT}
    * (two bytes a site) or the JVM's 64 KB keeps its calls; a redirect or a fused jump never makes a
    * method larger.
    */
@@ -151,12 +166,13 @@ final class ShadedPatch {
     ClassReader reader = new ClassReader(classFile);
     ClassWriter writer = new ClassWriter(reader, 0);
     boolean[] changed = {false};
+    int[] sitesLeft = {RESOLVED_REFERENCES_AT_MOST - resolvedConstants(reader)};
     reader.accept(new ClassVisitor(Opcodes.ASM9, writer) {
       @Override
       public MethodVisitor visitMethod(int access, String name, String descriptor, String signature, String[] exceptions) {
         MethodVisitor method = super.visitMethod(access, name, descriptor, signature, exceptions);
         if (!keep.test(name)) {
-          method = inliningChecks(method, changed);
+          method = inliningChecks(method, sitesLeft, changed);
         }
         if (privateGlobals != null) {
           method = privateGlobals.redirecting(method, changed);
@@ -167,20 +183,48 @@ final class ShadedPatch {
     return changed[0] ? writer.toByteArray() : null;
   }
 
-  /** {@code method}'s interrupt checks as invokedynamics, setting {@code changed[0]} when there is one. */
-  private static MethodVisitor inliningChecks(MethodVisitor method, boolean[] changed) {
+  /**
+   * {@code method}'s interrupt checks as invokedynamics while {@code sitesLeft[0]}, which each one counts
+   * down, lasts; setting {@code changed[0]} when there is one.
+   */
+  private static MethodVisitor inliningChecks(MethodVisitor method, int[] sitesLeft, boolean[] changed) {
     return new MethodVisitor(Opcodes.ASM9, method) {
       @Override
       public void visitMethodInsn(int opcode, String owner, String callee, String calleeDescriptor, boolean isInterface) {
         if (opcode == Opcodes.INVOKESTATIC && callee.equals(CHECK_INTERRUPTION) && calleeDescriptor.equals("()V")
-            && owner.equals(SHADED_COPY)) {
+            && owner.equals(SHADED_COPY) && sitesLeft[0] > 0) {
           super.visitInvokeDynamicInsn(CHECK_INTERRUPTION, "()V", BOOTSTRAP);
+          sitesLeft[0]--;
           changed[0] = true;
         } else {
           super.visitMethodInsn(opcode, owner, callee, calleeDescriptor, isInterface);
         }
       }
+
+      @Override
+      public void visitInvokeDynamicInsn(String name, String descriptor, Handle bootstrap, Object... arguments) {
+        sitesLeft[0]--; // Chicory makes none, but one would count
+        super.visitInvokeDynamicInsn(name, descriptor, bootstrap, arguments);
+      }
     };
+  }
+
+  /**
+   * The constants of {@code reader}'s class that HotSpot keeps among its resolved references beside the
+   * invokedynamic instructions: strings, method handles, method types and dynamic constants.
+   */
+  private static int resolvedConstants(ClassReader reader) {
+    int constants = 0;
+    for (int item = 1; item < reader.getItemCount(); item++) {
+      int offset = reader.getItem(item); // just past the tag; 0 for the unused slot after a long or double
+      if (offset > 0) {
+        int tag = reader.readByte(offset - 1);
+        if (tag == CONSTANT_STRING || tag == CONSTANT_METHOD_HANDLE || tag == CONSTANT_METHOD_TYPE || tag == CONSTANT_DYNAMIC) {
+          constants++;
+        }
+      }
+    }
+    return constants;
   }
 
   private static byte[] patch() {

@@ -190,6 +190,50 @@ class ShadedPatchTest {
     });
   }
 
+  @Test
+  void aClassHoldsNoMoreInvokedynamicsThanHotSpotCanIndex() {
+    ClassWriter writer = new ClassWriter(0);
+    writer.visit(Opcodes.V11, Opcodes.ACC_FINAL, "Generated", null, "java/lang/Object", null);
+    int strings = 300;
+    MethodVisitor m = writer.visitMethod(Opcodes.ACC_STATIC, "strings", "()V", null, null);
+    m.visitCode();
+    for (int i = 0; i < strings; i++) {
+      m.visitLdcInsn("constant " + i);
+      m.visitInsn(Opcodes.POP);
+    }
+    m.visitInsn(Opcodes.RETURN);
+    m.visitMaxs(1, 0);
+    m.visitEnd();
+    int checks = 1_000; // 5,001 bytes a method once rewritten, below the huge-method limit
+    int methods = (ShadedPatch.RESOLVED_REFERENCES_AT_MOST + 5_000) / checks;
+    for (int i = 0; i < methods; i++) {
+      method(writer, "func_" + i, 3 * checks + 1, checks);
+    }
+    writer.visitEnd();
+
+    byte[] patched = ShadedPatch.rewrite(writer.toByteArray(), null);
+
+    int[] callsAndIndys = new int[2]; // the last method to get invokedynamics holds both
+    new ClassReader(patched).accept(new ClassVisitor(Opcodes.ASM9) {
+      @Override
+      public MethodVisitor visitMethod(int access, String name, String descriptor, String signature, String[] exceptions) {
+        return new MethodVisitor(Opcodes.ASM9) {
+          @Override
+          public void visitMethodInsn(int opcode, String owner, String callee, String desc, boolean isInterface) {
+            callsAndIndys[0]++;
+          }
+
+          @Override
+          public void visitInvokeDynamicInsn(String callee, String desc, Handle bootstrap, Object... arguments) {
+            callsAndIndys[1]++;
+          }
+        };
+      }
+    }, ClassReader.SKIP_FRAMES);
+    assertEquals(ShadedPatch.RESOLVED_REFERENCES_AT_MOST - strings, callsAndIndys[1]);
+    assertEquals(methods * checks - callsAndIndys[1], callsAndIndys[0]);
+  }
+
   /** A static method of {@code length} bytes of code holding {@code checks} calls of Shaded's check. */
   private static void method(ClassWriter writer, String name, int length, int checks) {
     method(writer, name, length, checks, false);
