@@ -213,25 +213,14 @@ class ShadedPatchTest {
 
     byte[] patched = ShadedPatch.rewrite(writer.toByteArray(), null);
 
-    int[] callsAndIndys = new int[2]; // the last method to get invokedynamics holds both
-    new ClassReader(patched).accept(new ClassVisitor(Opcodes.ASM9) {
-      @Override
-      public MethodVisitor visitMethod(int access, String name, String descriptor, String signature, String[] exceptions) {
-        return new MethodVisitor(Opcodes.ASM9) {
-          @Override
-          public void visitMethodInsn(int opcode, String owner, String callee, String desc, boolean isInterface) {
-            callsAndIndys[0]++;
-          }
-
-          @Override
-          public void visitInvokeDynamicInsn(String callee, String desc, Handle bootstrap, Object... arguments) {
-            callsAndIndys[1]++;
-          }
-        };
-      }
-    }, ClassReader.SKIP_FRAMES);
-    assertEquals(ShadedPatch.RESOLVED_REFERENCES_AT_MOST - strings, callsAndIndys[1]);
-    assertEquals(methods * checks - callsAndIndys[1], callsAndIndys[0]);
+    int calls = 0;
+    int indys = 0;
+    for (int[] callsAndIndys : checkCounts(patched).values()) { // the last method to get invokedynamics holds both
+      calls += callsAndIndys[0];
+      indys += callsAndIndys[1];
+    }
+    assertEquals(ShadedPatch.RESOLVED_REFERENCES_AT_MOST - strings, indys);
+    assertEquals(methods * checks - indys, calls);
   }
 
   /** A static method of {@code length} bytes of code holding {@code checks} calls of Shaded's check. */
@@ -282,16 +271,28 @@ class ShadedPatchTest {
    */
   private static Map<String, String> checks(byte[] classFile) {
     Map<String, String> found = new TreeMap<>();
+    checkCounts(classFile).forEach((name, n) -> {
+      assertTrue(n[0] == 0 || n[1] == 0, name + ": " + n[0] + " calls and " + n[1] + " invokedynamics");
+      found.put(name, n[0] > 0 ? n[0] + " call" : n[1] + " indy");
+    });
+    return found;
+  }
+
+  /**
+   * For each method holding a check: its calls of Shaded's check and its invokedynamics bootstrapped by
+   * {@link GuestInterrupts#checkSite}.
+   */
+  private static Map<String, int[]> checkCounts(byte[] classFile) {
+    Map<String, int[]> found = new TreeMap<>();
     new ClassReader(classFile).accept(new ClassVisitor(Opcodes.ASM9) {
       @Override
       public MethodVisitor visitMethod(int access, String name, String descriptor, String signature, String[] exceptions) {
         return new MethodVisitor(Opcodes.ASM9) {
-          int calls;
-          int indys;
-
           @Override
           public void visitMethodInsn(int opcode, String owner, String callee, String desc, boolean isInterface) {
-            calls += callee.equals("checkInterruption") ? 1 : 0;
+            if (callee.equals("checkInterruption")) {
+              found.computeIfAbsent(name, m -> new int[2])[0]++;
+            }
           }
 
           @Override
@@ -301,15 +302,7 @@ class ShadedPatchTest {
             }
             assertEquals("checkSite", bootstrap.getName());
             assertEquals("dev/skiff/internal/GuestInterrupts", bootstrap.getOwner());
-            indys++;
-          }
-
-          @Override
-          public void visitEnd() {
-            assertTrue(calls == 0 || indys == 0, name + ": " + calls + " calls and " + indys + " invokedynamics");
-            if (calls + indys > 0) {
-              found.put(name, calls > 0 ? calls + " call" : indys + " indy");
-            }
+            found.computeIfAbsent(name, m -> new int[2])[1]++;
           }
         };
       }
