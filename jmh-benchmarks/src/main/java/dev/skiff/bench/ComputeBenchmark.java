@@ -43,7 +43,7 @@ public class ComputeBenchmark {
   /** Matrix order. */
   public static final int MATRIX_N = 128;
 
-  @Param({"skiff-compiler", "skiff-interpreter", "chicory-compiler", "chicory-interpreter", "wasmtime", "native"})
+  @Param({"skiff-compiler", "skiff-compiler-grown", "skiff-interpreter", "chicory-compiler", "chicory-interpreter", "wasmtime", "native"})
   public String runtime;
 
   private Kernels kernels;

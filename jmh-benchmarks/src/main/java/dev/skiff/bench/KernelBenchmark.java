@@ -27,7 +27,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 4, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"-Xss8m"})
 public abstract class KernelBenchmark {
-  @Param({"skiff-compiler", "chicory-compiler", "wasmtime", "native"})
+  @Param({"skiff-compiler", "skiff-compiler-grown", "chicory-compiler", "wasmtime", "native"})
   public String runtime;
 
   /** The kernel's module in the chosen runtime, once {@link #open} ran. */

@@ -9,6 +9,13 @@ import java.nio.file.Path;
  */
 public enum Runtime {
   SKIFF_COMPILER("skiff-compiler"),
+  /**
+   * Skiff's compiled code once a guest's memory has grown page by page for a while, as real programs'
+   * heaps do: memories then keep room to grow into, and every load and store tests its address against
+   * the memory's size (see {@link SkiffPeer#afterAGuestGrewItsMemory}). The whole JVM is in that state
+   * from then on, so a benchmark fork of this runtime measures only it.
+   */
+  SKIFF_COMPILER_GROWN("skiff-compiler-grown"),
   SKIFF_INTERPRETER("skiff-interpreter"),
   CHICORY_COMPILER("chicory-compiler"),
   CHICORY_INTERPRETER("chicory-interpreter"),
@@ -45,6 +52,9 @@ public enum Runtime {
   public PeerModule load(Path wasm) {
     switch (this) {
       case SKIFF_COMPILER:
+        return new SkiffPeer(wasm, dev.skiff.Engine.COMPILER);
+      case SKIFF_COMPILER_GROWN:
+        SkiffPeer.afterAGuestGrewItsMemory();
         return new SkiffPeer(wasm, dev.skiff.Engine.COMPILER);
       case SKIFF_INTERPRETER:
         return new SkiffPeer(wasm, dev.skiff.Engine.INTERPRETER);

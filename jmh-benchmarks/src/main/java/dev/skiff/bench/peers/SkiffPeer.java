@@ -5,7 +5,9 @@ import dev.skiff.Skiff;
 import dev.skiff.WasmArtifact;
 import dev.skiff.WasmFunction;
 import dev.skiff.WasmInstance;
+import dev.skiff.testsupport.Fixtures;
 import dev.skiff.testsupport.TestFiles;
+import dev.skiff.wasi.internal.FlatMemory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -29,6 +31,28 @@ final class SkiffPeer implements PeerModule {
     this.artifact = skiff.pull(wasm.toString());
     if (engine == Engine.COMPILER) {
       artifact.compile();
+    }
+  }
+
+  /**
+   * Runs {@code bench/grow.wasm}, which grows its memory one page at a time until Skiff stops copying
+   * flat memories into arrays of exactly their size (a policy of the whole JVM, see
+   * {@link FlatMemory#allExact}), and checks that it has stopped.
+   *
+   * @throws IllegalStateException if the memories are still exact, when the policy has changed
+   */
+  static void afterAGuestGrewItsMemory() {
+    try (SkiffPeer grower = new SkiffPeer(Fixtures.wasm("bench/grow.wasm"), Engine.COMPILER);
+         PeerInstance instance = grower.instantiate()) {
+      PeerFunction grow = instance.function("grow");
+      for (int i = 0; i < 16 && FlatMemory.allExact(); i++) {
+        if (grow.call(64) < 0) {
+          break;
+        }
+      }
+    }
+    if (FlatMemory.allExact()) {
+      throw new IllegalStateException("a guest grew its memory by 1,024 pages and memories are still exact");
     }
   }
 

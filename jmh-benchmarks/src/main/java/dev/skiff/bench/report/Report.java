@@ -241,6 +241,7 @@ public final class Report {
         {"Compute: Skiff (compiler) / raw Chicory compiler, geo. mean of 3 kernels", "Compute", "skiff-compiler", "chicory-compiler"},
         {"Compute: Skiff (interpreter) / raw Chicory interpreter", "Compute", "skiff-interpreter", "chicory-interpreter"},
         {"Compute: Skiff (compiler) / wasmtime-java", "Compute", "skiff-compiler", "wasmtime"},
+        {"Compute: Skiff (compiler, memories grown) / wasmtime-java", "Compute", "skiff-compiler-grown", "wasmtime"},
         {"Compute: Skiff (compiler) / GraalWasm (JIT)", "Compute", "skiff-compiler", "graalwasm"},
         {"Compute: Skiff (compiler) / native C (gcc -O2)", "Compute", "skiff-compiler", "native"},
         {"Instance per request: Skiff / raw Chicory (compiler)", "Handler.instancePerRequest", "skiff-compiler", "chicory-compiler"},
