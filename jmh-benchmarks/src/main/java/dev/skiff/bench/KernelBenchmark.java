@@ -16,7 +16,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * What the kernel benchmarks of compiled runtimes share (zlib, memory.copy and memory.fill, SQLite,
- * Lua, JSON): the four runtimes, time per call, one instance of the kernel's module per trial opened
+ * Lua, JSON): the four runtimes (and {@code skiff-compiler-grown}, which scripts/bench adds in runs
+ * of its own), time per call, one instance of the kernel's module per trial opened
  * by {@link #open}, and its release. JMH takes the annotations, the parameter and the tear-down from
  * here.
  */
@@ -27,7 +28,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 4, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"-Xss8m"})
 public abstract class KernelBenchmark {
-  @Param({"skiff-compiler", "skiff-compiler-grown", "chicory-compiler", "wasmtime", "native"})
+  @Param({"skiff-compiler", "chicory-compiler", "wasmtime", "native"})
   public String runtime;
 
   /** The kernel's module in the chosen runtime, once {@link #open} ran. */

@@ -12,8 +12,9 @@ public enum Runtime {
   /**
    * Skiff's compiled code once a guest's memory has grown page by page for a while, as real programs'
    * heaps do: memories then keep room to grow into, and every load and store tests its address against
-   * the memory's size (see {@link SkiffPeer#afterAGuestGrewItsMemory}). The whole JVM is in that state
-   * from then on, so a benchmark fork of this runtime measures only it.
+   * the memory's size (see {@link SkiffPeer#endExactnessAsAGrowingGuestDoes}). The whole JVM is in that
+   * state from then on, so this is no default parameter value: a JVM that ran it measures nothing else
+   * in the exact state (scripts/bench runs it in forks of its own, the tests in a JVM of their own).
    */
   SKIFF_COMPILER_GROWN("skiff-compiler-grown"),
   SKIFF_INTERPRETER("skiff-interpreter"),
@@ -48,13 +49,16 @@ public enum Runtime {
     throw new IllegalArgumentException("Unknown runtime '" + id + "'");
   }
 
-  /** Loads {@code wasm} with this runtime. */
+  /**
+   * Loads {@code wasm} with this runtime; for {@link #SKIFF_COMPILER_GROWN}, first ends flat memories'
+   * exactness for the whole JVM.
+   */
   public PeerModule load(Path wasm) {
     switch (this) {
       case SKIFF_COMPILER:
         return new SkiffPeer(wasm, dev.skiff.Engine.COMPILER);
       case SKIFF_COMPILER_GROWN:
-        SkiffPeer.afterAGuestGrewItsMemory();
+        SkiffPeer.endExactnessAsAGrowingGuestDoes();
         return new SkiffPeer(wasm, dev.skiff.Engine.COMPILER);
       case SKIFF_INTERPRETER:
         return new SkiffPeer(wasm, dev.skiff.Engine.INTERPRETER);

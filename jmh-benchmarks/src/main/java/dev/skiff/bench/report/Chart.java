@@ -101,6 +101,9 @@ final class Chart {
 
   private static String color(String runtime) {
     if (runtime.startsWith("skiff")) {
+      if (runtime.endsWith("grown")) {
+        return "#4a90d9";
+      }
       return runtime.endsWith("interpreter") ? "#7fb3e0" : "#1f6fb5";
     }
     if (runtime.startsWith("chicory")) {
