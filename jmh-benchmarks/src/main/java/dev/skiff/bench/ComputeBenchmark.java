@@ -23,8 +23,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * 128 x 128 f64 matrix product ({@link ZlibBenchmark} has real zlib). One instance per trial, time
  * per call.
  * {@code native} is the same C built with gcc -O2, called over a pipe ({@link NativeRoundTripBenchmark}
- * measures that pipe on its own). {@code graalwasm} is added by scripts/bench on JDK 21+, and {@code skiff-compiler-grown} in runs of
- * its own.
+ * measures that pipe on its own). {@code graalwasm} is added by scripts/bench on JDK 21+, and
+ * {@code skiff-compiler-grown} in runs of its own.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

@@ -47,7 +47,7 @@ final class SkiffPeer implements PeerModule {
     if (!FlatMemory.allExact()) {
       return;
     }
-    int pagesAtMost = 4 * FlatMemory.EXACT_COPIES + 1;
+    int pagesAtMost = 4 * FlatMemory.EXACT_COPIES + 1; // twice what the policy needs, then it has changed
     int pages = 1;
     try (SkiffPeer grower = new SkiffPeer(Fixtures.wasm("bench/grow.wasm"), Engine.COMPILER);
          PeerInstance instance = grower.instantiate()) {
