@@ -20,7 +20,7 @@ import java.util.Objects;
  * exactness has ended, two bounds tests), which C2 compiles into the guest function with the call
  * site's own profile. Any other memory takes Chicory's path.
  *
- * <p>While every flat memory's array is exactly as long as the memory ({@link FlatMemory#allExact},
+ * <p>While the module's code may assume every flat memory it is given exact ({@link MemoryExactness#assumed},
  * which {@link ShadedPatch} turns into an {@code invokedynamic} whose constant C2 folds), the index is
  * {@code addr + offset} and the array's (or its {@code VarHandle} view's) own bounds test is the only
  * one. A negative {@code addr} with a positive offset, which would wrap to a small index, goes out of
@@ -60,7 +60,7 @@ final class FlatMemoryAccess {
     if (memory instanceof FlatMemory && offset >= 0 && (offset == 0 || addr >= 0)) {
       try {
         FlatMemory m = (FlatMemory) memory;
-        int a = FlatMemory.allExact() ? addr + offset : Objects.checkIndex(addr, m.size - offset) + offset;
+        int a = MemoryExactness.assumed() ? addr + offset : Objects.checkIndex(addr, m.size - offset) + offset;
         return m.bytes[a];
       } catch (IndexOutOfBoundsException outside) {
         // trapped out of line
@@ -80,7 +80,7 @@ final class FlatMemoryAccess {
     if (memory instanceof FlatMemory && offset >= 0 && (offset == 0 || addr >= 0)) {
       try {
         FlatMemory m = (FlatMemory) memory;
-        int a = FlatMemory.allExact() ? addr + offset : Objects.checkIndex(addr, Math.max(m.size - 1, 0) - offset) + offset;
+        int a = MemoryExactness.assumed() ? addr + offset : Objects.checkIndex(addr, Math.max(m.size - 1, 0) - offset) + offset;
         return (short) FlatMemory.SHORTS.get(m.bytes, a);
       } catch (IndexOutOfBoundsException outside) {
         // trapped out of line
@@ -100,7 +100,7 @@ final class FlatMemoryAccess {
     if (memory instanceof FlatMemory && offset >= 0 && (offset == 0 || addr >= 0)) {
       try {
         FlatMemory m = (FlatMemory) memory;
-        int a = FlatMemory.allExact() ? addr + offset : Objects.checkIndex(addr, Math.max(m.size - 3, 0) - offset) + offset;
+        int a = MemoryExactness.assumed() ? addr + offset : Objects.checkIndex(addr, Math.max(m.size - 3, 0) - offset) + offset;
         return (int) FlatMemory.INTS.get(m.bytes, a);
       } catch (IndexOutOfBoundsException outside) {
         // trapped out of line
@@ -120,7 +120,7 @@ final class FlatMemoryAccess {
     if (memory instanceof FlatMemory && offset >= 0 && (offset == 0 || addr >= 0)) {
       try {
         FlatMemory m = (FlatMemory) memory;
-        int a = FlatMemory.allExact() ? addr + offset : Objects.checkIndex(addr, Math.max(m.size - 7, 0) - offset) + offset;
+        int a = MemoryExactness.assumed() ? addr + offset : Objects.checkIndex(addr, Math.max(m.size - 7, 0) - offset) + offset;
         return (long) FlatMemory.LONGS.get(m.bytes, a);
       } catch (IndexOutOfBoundsException outside) {
         // trapped out of line
@@ -140,7 +140,7 @@ final class FlatMemoryAccess {
     if (memory instanceof FlatMemory && offset >= 0 && (offset == 0 || addr >= 0)) {
       try {
         FlatMemory m = (FlatMemory) memory;
-        int a = FlatMemory.allExact() ? addr + offset : Objects.checkIndex(addr, Math.max(m.size - 3, 0) - offset) + offset;
+        int a = MemoryExactness.assumed() ? addr + offset : Objects.checkIndex(addr, Math.max(m.size - 3, 0) - offset) + offset;
         return Float.intBitsToFloat((int) FlatMemory.INTS.get(m.bytes, a));
       } catch (IndexOutOfBoundsException outside) {
         // trapped out of line
@@ -160,7 +160,7 @@ final class FlatMemoryAccess {
     if (memory instanceof FlatMemory && offset >= 0 && (offset == 0 || addr >= 0)) {
       try {
         FlatMemory m = (FlatMemory) memory;
-        int a = FlatMemory.allExact() ? addr + offset : Objects.checkIndex(addr, Math.max(m.size - 7, 0) - offset) + offset;
+        int a = MemoryExactness.assumed() ? addr + offset : Objects.checkIndex(addr, Math.max(m.size - 7, 0) - offset) + offset;
         return Double.longBitsToDouble((long) FlatMemory.LONGS.get(m.bytes, a));
       } catch (IndexOutOfBoundsException outside) {
         // trapped out of line
@@ -180,7 +180,7 @@ final class FlatMemoryAccess {
     if (memory instanceof FlatMemory && offset >= 0 && (offset == 0 || addr >= 0)) {
       try {
         FlatMemory m = (FlatMemory) memory;
-        int a = FlatMemory.allExact() ? addr + offset : Objects.checkIndex(addr, m.size - offset) + offset;
+        int a = MemoryExactness.assumed() ? addr + offset : Objects.checkIndex(addr, m.size - offset) + offset;
         m.bytes[a] = value;
         return;
       } catch (IndexOutOfBoundsException outside) {
@@ -201,7 +201,7 @@ final class FlatMemoryAccess {
     if (memory instanceof FlatMemory && offset >= 0 && (offset == 0 || addr >= 0)) {
       try {
         FlatMemory m = (FlatMemory) memory;
-        int a = FlatMemory.allExact() ? addr + offset : Objects.checkIndex(addr, Math.max(m.size - 1, 0) - offset) + offset;
+        int a = MemoryExactness.assumed() ? addr + offset : Objects.checkIndex(addr, Math.max(m.size - 1, 0) - offset) + offset;
         FlatMemory.SHORTS.set(m.bytes, a, value);
         return;
       } catch (IndexOutOfBoundsException outside) {
@@ -222,7 +222,7 @@ final class FlatMemoryAccess {
     if (memory instanceof FlatMemory && offset >= 0 && (offset == 0 || addr >= 0)) {
       try {
         FlatMemory m = (FlatMemory) memory;
-        int a = FlatMemory.allExact() ? addr + offset : Objects.checkIndex(addr, Math.max(m.size - 3, 0) - offset) + offset;
+        int a = MemoryExactness.assumed() ? addr + offset : Objects.checkIndex(addr, Math.max(m.size - 3, 0) - offset) + offset;
         FlatMemory.INTS.set(m.bytes, a, value);
         return;
       } catch (IndexOutOfBoundsException outside) {
@@ -243,7 +243,7 @@ final class FlatMemoryAccess {
     if (memory instanceof FlatMemory && offset >= 0 && (offset == 0 || addr >= 0)) {
       try {
         FlatMemory m = (FlatMemory) memory;
-        int a = FlatMemory.allExact() ? addr + offset : Objects.checkIndex(addr, Math.max(m.size - 7, 0) - offset) + offset;
+        int a = MemoryExactness.assumed() ? addr + offset : Objects.checkIndex(addr, Math.max(m.size - 7, 0) - offset) + offset;
         FlatMemory.LONGS.set(m.bytes, a, value);
         return;
       } catch (IndexOutOfBoundsException outside) {
@@ -264,7 +264,7 @@ final class FlatMemoryAccess {
     if (memory instanceof FlatMemory && offset >= 0 && (offset == 0 || addr >= 0)) {
       try {
         FlatMemory m = (FlatMemory) memory;
-        int a = FlatMemory.allExact() ? addr + offset : Objects.checkIndex(addr, Math.max(m.size - 3, 0) - offset) + offset;
+        int a = MemoryExactness.assumed() ? addr + offset : Objects.checkIndex(addr, Math.max(m.size - 3, 0) - offset) + offset;
         FlatMemory.INTS.set(m.bytes, a, Float.floatToRawIntBits(value));
         return;
       } catch (IndexOutOfBoundsException outside) {
@@ -285,7 +285,7 @@ final class FlatMemoryAccess {
     if (memory instanceof FlatMemory && offset >= 0 && (offset == 0 || addr >= 0)) {
       try {
         FlatMemory m = (FlatMemory) memory;
-        int a = FlatMemory.allExact() ? addr + offset : Objects.checkIndex(addr, Math.max(m.size - 7, 0) - offset) + offset;
+        int a = MemoryExactness.assumed() ? addr + offset : Objects.checkIndex(addr, Math.max(m.size - 7, 0) - offset) + offset;
         FlatMemory.LONGS.set(m.bytes, a, Double.doubleToRawLongBits(value));
         return;
       } catch (IndexOutOfBoundsException outside) {

@@ -11,8 +11,10 @@ import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.WasmWriter;
 import com.dylibso.chicory.wasm.types.ExternalType;
+import com.dylibso.chicory.wasm.types.MemorySection;
 import com.dylibso.chicory.wasm.types.RawSection;
 import com.dylibso.chicory.wasm.types.SectionId;
+import dev.skiff.wasi.internal.ExactnessAssumption;
 import dev.skiff.wasi.internal.FlatMemory;
 import java.io.ByteArrayOutputStream;
 import java.lang.System.Logger.Level;
@@ -165,7 +167,10 @@ public final class ModuleCompiler {
     } catch (ReflectiveOperationException | LinkageError e) {
       throw new IllegalStateException("compiled code for the module does not load: " + e, e);
     }
+    int memories = Modules.importCount(module, ExternalType.MEMORY)
+        + module.memorySection().map(MemorySection::memoryCount).orElse(0);
     Function<Instance, Machine> machines = instance -> {
+      relyOnMemories(instance, memories, loader.exactness);
       try {
         return new GlobalsMachine((Machine) constructor.invoke(instance), instance);
       } catch (RuntimeException | Error e) {
@@ -175,6 +180,24 @@ public final class ModuleCompiler {
       }
     };
     return new MachineFactory(module, machines);
+  }
+
+  /**
+   * Gives {@code assumption} to each flat memory the instance has, its {@code memories} imported and
+   * defined ones, before its code can run: the code links it ({@link MemoryExactness}), and a memory
+   * ends it before its array gets longer than itself, or at once when it is so already.
+   */
+  private static void relyOnMemories(Instance instance, int memories, ExactnessAssumption assumption) {
+    for (int i = 0; i < memories; i++) {
+      if (instance.memory(i) instanceof FlatMemory) {
+        ((FlatMemory) instance.memory(i)).reliedOnBy(assumption);
+      }
+    }
+  }
+
+  /** The exactness assumption of the module whose compiled code {@code type} is part of. */
+  static ExactnessAssumption exactnessOf(Class<?> type) {
+    return ((LazyClassLoader) type.getClassLoader()).exactness;
   }
 
   /**
@@ -310,6 +333,8 @@ public final class ModuleCompiler {
   private static final class LazyClassLoader extends ClassLoader {
     private final Map<String, byte[]> classes;
     private final HugeFunctionNotice notice;
+    /** What the module's code assumes of its memories: one per module, as each module has a loader. */
+    final ExactnessAssumption exactness = new ExactnessAssumption();
 
     LazyClassLoader(Map<String, byte[]> classes, HugeFunctionNotice notice) {
       super(ModuleCompiler.class.getClassLoader());

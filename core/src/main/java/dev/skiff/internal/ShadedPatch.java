@@ -2,7 +2,6 @@ package dev.skiff.internal;
 
 import com.dylibso.chicory.compiler.internal.ByteClassCollector;
 import com.dylibso.chicory.compiler.internal.Shaded;
-import dev.skiff.wasi.internal.FlatMemory;
 import java.lang.invoke.CallSite;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
@@ -43,7 +42,7 @@ final class ShadedPatch {
   /** Chicory's copy of {@code Shaded} in the classes it generates (its default class names). */
   static final String SHADED_COPY = "com/dylibso/chicory/$gen/CompiledMachineShaded";
   private static final Handle BOOTSTRAP = bootstrap(GuestInterrupts.class, "checkSite");
-  private static final String FLAT_MEMORY = Type.getInternalName(FlatMemory.class);
+  private static final String MEMORY_EXACTNESS = Type.getInternalName(MemoryExactness.class);
   private static final Handle EXACTNESS = bootstrap(MemoryExactness.class, "site");
   /**
    * The invokedynamic instructions and resolved constants that a rewritten class holds, at most. HotSpot
@@ -266,16 +265,18 @@ final class ShadedPatch {
   }
 
   /**
-   * {@code method} with each call of {@code FlatMemory.allExact()} replaced by an {@code invokedynamic}
-   * linked to {@link FlatMemory#exactness} ({@link MemoryExactness#site}), whose constant target C2
-   * folds where a call's result it would have to test on every access.
+   * {@code method} with each call of {@link MemoryExactness#assumed} replaced by an {@code invokedynamic}
+   * linked to the module's {@code ExactnessAssumption} ({@link MemoryExactness#site}), whose constant
+   * target C2 folds where a call's result it would have to test on every access. The instruction keeps
+   * the name it had when exactness was the whole JVM's, "allExact", so that code compiled then and cached
+   * is this code byte for byte (the bootstrap ignores the name).
    */
   private static void linkExactness(MethodNode method) {
     for (AbstractInsnNode insn : method.instructions.toArray()) {
       if (insn instanceof MethodInsnNode) {
         MethodInsnNode call = (MethodInsnNode) insn;
-        if (call.getOpcode() == Opcodes.INVOKESTATIC && call.owner.equals(FLAT_MEMORY) && call.name.equals("allExact")
-            && call.desc.equals("()Z")) {
+        if (call.getOpcode() == Opcodes.INVOKESTATIC && call.owner.equals(MEMORY_EXACTNESS)
+            && call.name.equals("assumed") && call.desc.equals("()Z")) {
           method.instructions.set(call, new InvokeDynamicInsnNode("allExact", "()Z", EXACTNESS));
         }
       }

@@ -168,7 +168,7 @@ class ShadedPatchTest {
         return new MethodVisitor(Opcodes.ASM9) {
           @Override
           public void visitMethodInsn(int opcode, String owner, String callee, String desc, boolean isInterface) {
-            assertFalse(callee.equals("allExact"), name + " still calls FlatMemory.allExact");
+            assertFalse(callee.equals("assumed"), name + " still calls MemoryExactness.assumed");
           }
 
           @Override

@@ -19,19 +19,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/**
- * Every runtime computes exactly what the native C computes, so the benchmarks compare equal work.
- * {@code skiff-compiler-grown} ends flat memories' exactness for the JVM, so it is checked alone, in
- * a JVM of its own where {@value #GROWN_PROPERTY} is true (the pom's {@code grown-memories} run).
- */
+/** Every runtime computes exactly what the native C computes, so the benchmarks compare equal work. */
 class PeersAgreeTest {
-  static final String GROWN_PROPERTY = "skiff.bench.grown";
   private static NativeKernels nativeKernels;
 
   static List<Runtime> runtimes() {
-    boolean grown = Boolean.getBoolean(GROWN_PROPERTY);
     return Arrays.stream(Runtime.values())
-        .filter(r -> (r == Runtime.SKIFF_COMPILER_GROWN) == grown)
         .filter(r -> r != Runtime.GRAALWASM || Polyglot.available())
         .collect(Collectors.toList());
   }

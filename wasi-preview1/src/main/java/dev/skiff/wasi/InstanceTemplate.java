@@ -15,7 +15,6 @@ import com.dylibso.chicory.wasm.types.PassiveDataSegment;
 import dev.skiff.wasi.internal.FlatMemory;
 import dev.skiff.wasi.internal.WasiHost;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -29,10 +28,9 @@ import java.util.concurrent.ArrayBlockingQueue;
  * image (zeros and its active data segments), which every instance's memory starts as.
  *
  * <p>Memories are recycled: {@link #recycle} overwrites a finished instance's bytes with the initial
- * image (and zeros where it had grown) before another instance can get them, so an instance's memory
- * is byte for byte what a newly allocated one would be, and nothing of one instance is visible to the
- * next. What this saves is allocating and zeroing a fresh array (cold in the cache, work for the
- * collector) for every instance.
+ * image before another instance can get them, so an instance's memory is byte for byte what a newly
+ * allocated one would be, and nothing of one instance is visible to the next. What this saves is
+ * allocating and zeroing a fresh array (cold in the cache, work for the collector) for every instance.
  *
  * <pre>{@code
  * InstanceTemplate template = InstanceTemplate.of(module, limits).orElseThrow();
@@ -54,7 +52,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 public final class InstanceTemplate {
   /** Recycled memories kept at most: about one per thread that runs instances at once. */
   private static final int POOLED = 32;
-  /** A memory grown beyond this is left to the collector rather than kept. */
+  /** A module whose initial memory is larger than this gets no template: its arrays are not kept. */
   private static final int MAX_RECYCLED_BYTES = 8 << 20;
 
   private final WasmModule module;
@@ -174,10 +172,11 @@ public final class InstanceTemplate {
 
   /**
    * Takes back the memory of an instance that is finished and will not be called again: its bytes are
-   * overwritten with the initial image (zeros beyond it) at once, then kept for a later
-   * {@link #memory}. The memory itself is empty from now on: any access to it traps. A memory this
-   * template did not make is left alone. Call it on the thread that ran the instance, once its call has
-   * returned: a guest still running elsewhere could write into bytes another instance then receives.
+   * overwritten with the initial image at once, then kept for a later {@link #memory} (unless the
+   * instance grew its memory, whose longer array is left to the collector). The memory itself is empty
+   * from now on: any access to it traps. A memory this template did not make is left alone. Call it on
+   * the thread that ran the instance, once its call has returned: a guest still running elsewhere could
+   * write into bytes another instance then receives.
    *
    * @param memory the finished instance's memory
    */
@@ -186,14 +185,13 @@ public final class InstanceTemplate {
       return;
     }
     FlatMemory flat = (FlatMemory) memory;
-    int used = flat.pages() * Memory.PAGE_SIZE;
     byte[] bytes = flat.detach();
-    if (bytes.length > MAX_RECYCLED_BYTES || bytes.length < image.length
-        || (FlatMemory.allExact() && bytes.length != image.length)) {
-      return; // while memories are exact (see FlatMemory), an array longer than the image would end that
+    if (bytes.length != image.length) {
+      // grown: a longer array would make the next memory inexact from the start (see FlatMemory), which
+      // slows the module's compiled code for good, and a grown one is left to the collector anyway
+      return;
     }
     System.arraycopy(image, 0, bytes, 0, image.length);
-    Arrays.fill(bytes, image.length, used, (byte) 0); // beyond the size in use the bytes are zero already
     free.offer(bytes);
   }
 }

@@ -1,6 +1,8 @@
 package dev.skiff.bench.peers;
 
+import dev.skiff.testsupport.Fixtures;
 import java.nio.file.Path;
+import java.util.function.Consumer;
 
 /**
  * The runtimes compared, by the names used as JMH parameter values and in the report. Only modules
@@ -10,19 +12,27 @@ import java.nio.file.Path;
 public enum Runtime {
   SKIFF_COMPILER("skiff-compiler"),
   /**
-   * Skiff's compiled code once a guest's memory has grown page by page for a while, as real programs'
-   * heaps do: memories then keep room to grow into, and every load and store tests its address against
-   * the memory's size (see {@link SkiffPeer#endExactnessAsAGrowingGuestDoes}). The whole JVM is in that
-   * state from then on, so this is no default parameter value: a JVM that ran it measures nothing else
-   * in the exact state (scripts/bench runs it in forks of its own, the tests in a JVM of their own).
+   * Skiff's compiled code once the module's memory has grown page by page for a while, as real programs'
+   * heaps do: memories then keep room to grow into, and the module's code tests every load's and store's
+   * address against the memory's size (see {@link SkiffPeer#endExactnessAsAGrowingHeapDoes}). That is
+   * the module's state, not the JVM's: the other runtimes' rows are not affected. Not a default
+   * parameter value, to keep the default runs' length; scripts/bench runs it for the kernel suites.
    */
   SKIFF_COMPILER_GROWN("skiff-compiler-grown"),
+  /**
+   * Skiff's compiled code after another module's memory has grown as {@link #SKIFF_COMPILER_GROWN}'s
+   * does, in the same JVM: what a service running many guests gets when one of them grows its heap.
+   * Opt-in like that runtime.
+   */
+  SKIFF_COMPILER_NEIGHBOUR_GROWN("skiff-compiler-neighbour-grown"),
   SKIFF_INTERPRETER("skiff-interpreter"),
   CHICORY_COMPILER("chicory-compiler"),
   CHICORY_INTERPRETER("chicory-interpreter"),
   WASMTIME("wasmtime"),
   GRAALWASM("graalwasm");
 
+  /** The module whose memory grows beside the measured one's: a load of its own, even of the same file. */
+  private static final Path NEIGHBOUR = Fixtures.wasm("bench/kernels.wasm");
   private final String id;
 
   Runtime(String id) {
@@ -50,16 +60,21 @@ public enum Runtime {
   }
 
   /**
-   * Loads {@code wasm} with this runtime; for {@link #SKIFF_COMPILER_GROWN}, first ends flat memories'
-   * exactness for the whole JVM.
+   * Loads {@code wasm} with this runtime; for {@link #SKIFF_COMPILER_GROWN}, then grows one instance's
+   * memory until the module's code tests sizes; for {@link #SKIFF_COMPILER_NEIGHBOUR_GROWN}, first does
+   * so to another module.
    */
   public PeerModule load(Path wasm) {
     switch (this) {
       case SKIFF_COMPILER:
         return new SkiffPeer(wasm, dev.skiff.Engine.COMPILER);
       case SKIFF_COMPILER_GROWN:
-        SkiffPeer.endExactnessAsAGrowingGuestDoes();
-        return new SkiffPeer(wasm, dev.skiff.Engine.COMPILER);
+        return compiledSkiff(wasm, SkiffPeer::endExactnessAsAGrowingHeapDoes);
+      case SKIFF_COMPILER_NEIGHBOUR_GROWN:
+        try (SkiffPeer neighbour = new SkiffPeer(NEIGHBOUR, dev.skiff.Engine.COMPILER)) {
+          neighbour.endExactnessAsAGrowingHeapDoes();
+        }
+        return compiledSkiff(wasm, SkiffPeer::checkStillExact);
       case SKIFF_INTERPRETER:
         return new SkiffPeer(wasm, dev.skiff.Engine.INTERPRETER);
       case CHICORY_COMPILER:
@@ -73,5 +88,17 @@ public enum Runtime {
       default:
         throw new AssertionError(this);
     }
+  }
+
+  /** Skiff's compiler on {@code wasm}, after {@code prepare}; closed if that fails. */
+  private static SkiffPeer compiledSkiff(Path wasm, Consumer<SkiffPeer> prepare) {
+    SkiffPeer peer = new SkiffPeer(wasm, dev.skiff.Engine.COMPILER);
+    try {
+      prepare.accept(peer);
+    } catch (RuntimeException e) {
+      peer.close();
+      throw e;
+    }
+    return peer;
   }
 }

@@ -1,17 +1,20 @@
 package dev.skiff.bench.peers;
 
+import com.dylibso.chicory.runtime.Instance;
 import dev.skiff.Engine;
 import dev.skiff.Skiff;
 import dev.skiff.WasmArtifact;
 import dev.skiff.WasmFunction;
 import dev.skiff.WasmInstance;
-import dev.skiff.testsupport.Fixtures;
 import dev.skiff.testsupport.TestFiles;
+import dev.skiff.wasi.internal.ExactnessAssumption;
 import dev.skiff.wasi.internal.FlatMemory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.reflect.Field;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /** Skiff through its public API: a {@code .wasm} file pulled into a private store, run by runners. */
 final class SkiffPeer implements PeerModule {
@@ -35,34 +38,56 @@ final class SkiffPeer implements PeerModule {
   }
 
   /**
-   * Runs {@code bench/grow.wasm}, which grows its memory one page at a time, until Skiff stops copying
-   * flat memories into arrays of exactly their size (a policy of the whole JVM, see
-   * {@link FlatMemory#allExact}), and checks that it has stopped. From one page that takes
-   * {@code 2 * EXACT_COPIES + 1} grows. {@link FlatMemory} is skiff-wasi-preview1's internal class,
-   * read here only to know the state, as no public API tells it.
+   * Grows the memory of one instance of the module, from the host, one page at a time as a growing heap
+   * does, until it stops being exact: from then on the module's compiled code tests every address
+   * against the memory's size, for every instance (see {@link ExactnessAssumption}). Checks that it
+   * does. Other modules' code is not affected. {@link FlatMemory} and the instance's Chicory
+   * {@code Instance} (a private field of {@link WasmInstance}) are internals, reached here only to
+   * grow the memory and read the state, as no public API does either.
    *
-   * @throws IllegalStateException if memories are still exact, as when the growth policy has changed
+   * @throws IllegalStateException if the module's code still assumes its memories exact, as when the
+   *     growth policy has changed
    */
-  static void endExactnessAsAGrowingGuestDoes() {
-    if (!FlatMemory.allExact()) {
-      return;
-    }
-    int pagesAtMost = 4 * FlatMemory.EXACT_COPIES + 1; // twice what the policy needs, then it has changed
-    int pages = 1;
-    try (SkiffPeer grower = new SkiffPeer(Fixtures.wasm("bench/grow.wasm"), Engine.COMPILER);
-         PeerInstance instance = grower.instantiate()) {
-      PeerFunction grow = instance.function("grow");
-      while (FlatMemory.allExact() && pages < pagesAtMost) {
-        long grown = grow.call(1);
-        if (grown < 0) {
-          break;
-        }
-        pages = (int) grown;
+  void endExactnessAsAGrowingHeapDoes() {
+    try (WasmInstance instance = artifact.runner().engine(engine).instantiate()) {
+      FlatMemory memory = (FlatMemory) chicoryInstance(instance).memory();
+      List<ExactnessAssumption> code = memory.reliedOn();
+      if (code.isEmpty()) {
+        throw new IllegalStateException("the module's compiled code does not rely on its memory");
+      }
+      // a grow a page, from any size, ends exactness within 2 * EXACT_COPIES + 1 grows: twice that bound
+      int growsAtMost = 4 * FlatMemory.EXACT_COPIES + 1;
+      for (int grows = 0; memory.exact() && grows < growsAtMost && memory.grow(1) >= 0; grows++) {
+        // growing is the point
+      }
+      if (code.stream().anyMatch(ExactnessAssumption::holds)) {
+        throw new IllegalStateException("a memory grew to " + memory.pages() + " pages one page at a time and"
+            + " the module's code still assumes its memories exact");
       }
     }
-    if (FlatMemory.allExact()) {
-      throw new IllegalStateException("a guest grew its memory to " + pages + " pages one page at a time and "
-          + "flat memories are still exact");
+  }
+
+  /**
+   * Checks, on one instance, that the module's compiled code still assumes its memories exact.
+   *
+   * @throws IllegalStateException if it does not, as when another module's growth ended it
+   */
+  void checkStillExact() {
+    try (WasmInstance instance = artifact.runner().engine(engine).instantiate()) {
+      List<ExactnessAssumption> code = ((FlatMemory) chicoryInstance(instance).memory()).reliedOn();
+      if (code.isEmpty() || !code.stream().allMatch(ExactnessAssumption::holds)) {
+        throw new IllegalStateException("the module's compiled code does not assume its memory exact: " + code);
+      }
+    }
+  }
+
+  private static Instance chicoryInstance(WasmInstance instance) {
+    try {
+      Field field = WasmInstance.class.getDeclaredField("instance");
+      field.setAccessible(true);
+      return (Instance) field.get(instance);
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      throw new IllegalStateException("no Chicory instance in " + WasmInstance.class + ": " + e, e);
     }
   }
 

@@ -81,8 +81,10 @@ public final class Report {
           "FNV-1a over 1 MiB, sieve to 2^20, recursive fib(27), compiled from one C file. `native` is the "
               + "same C with gcc -O2, called over a pipe (round trip in the last table, included in its "
               + "figure). skiff-compiler-grown, here and in the kernel suites below, is Skiff's compiled code "
-              + "after a guest in its JVM grew its memory a page at a time: memories then keep room to grow "
-              + "into, and every load and store tests its address against the memory's size. "
+              + "after an instance of the module grew its memory a page at a time: its memories then keep "
+              + "room to grow into, and the module's every load and store tests its address against the "
+              + "memory's size (other modules' code does not); skiff-compiler-neighbour-grown is the "
+              + "module's code after another module's memory grew so, in the same JVM. "
               + "Baseline: raw Chicory's runtime compiler."),
       new Suite("zlib (time per call, one instance)", "ZlibBenchmark", "chicory-compiler",
           "Debian 12's zlib 1.2.13: compress2 of 1 MiB of text-like data at level 6, and uncompress. "

@@ -10,13 +10,12 @@ import com.dylibso.chicory.wasm.types.ActiveDataSegment;
 import com.dylibso.chicory.wasm.types.DataSegment;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
 import com.dylibso.chicory.wasm.types.PassiveDataSegment;
-import java.lang.invoke.CallSite;
 import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MutableCallSite;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * A non-shared Wasm linear memory held in one flat {@code byte[]}, so that a Wasm load or store,
@@ -26,14 +25,15 @@ import java.util.Arrays;
  * guest memory and host channels or streams with no intermediate copy (Chicory 1.7.5's
  * {@code Memory} can only copy out into a newly allocated array).
  *
- * <p>While {@link #allExact} holds, every flat memory's array is exactly as long as the memory, and a
- * Wasm load or store needs no test of its own: the array access's bounds test is the memory's (compiled
- * guest code learns this through {@link #exactness}, whose target it inlines). Growing then copies the
- * bytes into an array of the new size, which costs little for a guest that grows a few times. A memory
- * that would copy more than {@link #EXACT_COPIES} times its size in total that way, or is given a longer
- * array, ends exactness for the whole JVM: compiled guest code is deoptimized once and from then on
- * tests each address against the memory's size, and growing reserves room geometrically (up to the
- * maximum), so a guest that grows one page at a time copies its bytes O(log n) times, not n times.
+ * <p>While a memory is {@link #exact}, its array is exactly as long as the memory, and compiled guest
+ * code that assumes so ({@link ExactnessAssumption}, one per compiled module) makes a Wasm load or store
+ * with no test but the array's own. Growing then copies the bytes into an array of the new size, which
+ * costs little for a guest that grows a few times. A memory that would copy more than
+ * {@link #EXACT_COPIES} times its size in total that way stops being exact, and first ends the
+ * assumption of the code it was given to ({@link #reliedOnBy}): that code is deoptimized once and from
+ * then on tests each address against the memory's size, and growing reserves room geometrically (up to
+ * the maximum), so a guest that grows one page at a time copies its bytes O(log n) times, not n times.
+ * Other modules' code and memories stay exact.
  * A memory holds at most {@link Memory#RUNTIME_MAX_PAGES} pages (2 GiB less one page), which is
  * what Chicory 1.7.5 addresses correctly and fits one Java array. Not thread-safe, like the
  * instance that owns it.
@@ -59,8 +59,7 @@ public final class FlatMemory implements Memory {
    */
   public static final int EXACT_COPIES = 64;
 
-  private static final MutableCallSite EXACTNESS = new MutableCallSite(MethodHandles.constant(boolean.class, true));
-  private static volatile boolean allExact = true;
+  private static final ExactnessAssumption[] NONE = new ExactnessAssumption[0];
 
   private final MemoryLimits limits;
   private final int maximumPages;
@@ -76,6 +75,14 @@ public final class FlatMemory implements Memory {
   public int size;
   /** Bytes this memory has copied growing into exact arrays. */
   private long exactCopied;
+  /**
+   * Whether {@link #bytes} is exactly {@link #size} long, and always will be. Set by the constructor,
+   * then cleared under the lock by the thread that owns the memory (growing), which alone reads it
+   * unlocked; others read it under the lock.
+   */
+  private boolean exact = true;
+  /** The compiled code this memory was given to, whose assumption it ends when it stops being exact. */
+  private ExactnessAssumption[] reliedOnBy = NONE;
   /** The buffer {@link #window} reuses, over the current {@link #bytes}. */
   private ByteBuffer view;
   private static final byte[] EMPTY = new byte[0];
@@ -123,9 +130,7 @@ public final class FlatMemory implements Memory {
     if (prepared.length < size || limits.shared()) {
       throw new IllegalArgumentException("a prepared memory holds at least its initial pages and is not shared");
     }
-    if (prepared.length != size) {
-      endExactness(); // before any guest code can run on the longer array
-    }
+    this.exact = prepared.length == size; // code given this memory will not assume otherwise
     this.bytes = prepared;
     this.owner = owner;
     this.origin = origin;
@@ -133,30 +138,50 @@ public final class FlatMemory implements Memory {
   }
 
   /**
-   * Whether every flat memory's array is exactly as long as the memory (see the class comment); once
-   * false, false for good.
+   * Whether this memory's array is exactly as long as the memory (see the class comment); once false,
+   * false for good.
+   *
+   * @return whether the memory is exact
    */
-  public static boolean allExact() {
-    return allExact;
+  public synchronized boolean exact() {
+    return exact;
   }
 
   /**
-   * The call site, {@code ()boolean}, whose constant target is {@link #allExact}: compiled guest code
-   * invokes it through {@code invokedynamic}, and C2 folds the constant with a dependency on the site.
+   * Records that compiled code will read and write this memory assuming {@code assumption}, which this
+   * memory ends before its array gets longer than itself; ends it at once if that has happened already.
+   * Called as an instance is made, before its code can run.
+   *
+   * @param assumption the assumption of the code of the instance this memory belongs to
    */
-  public static CallSite exactness() {
-    return EXACTNESS;
+  public synchronized void reliedOnBy(ExactnessAssumption assumption) {
+    if (!exact || bytes.length != size) { // the array itself is the truth the code depends on
+      exact = false;
+      assumption.end();
+    }
+    for (ExactnessAssumption known : reliedOnBy) {
+      if (known == assumption) {
+        return;
+      }
+    }
+    reliedOnBy = Arrays.copyOf(reliedOnBy, reliedOnBy.length + 1);
+    reliedOnBy[reliedOnBy.length - 1] = assumption;
   }
 
   /**
-   * Ends exactness for the JVM: retargets {@link #exactness}, which deoptimizes the compiled code that
-   * relied on it, before any memory's array gets longer than the memory.
+   * The assumptions of the code this memory was given to, for a check that growing has ended them.
+   *
+   * @return the assumptions, in the order given
    */
-  static synchronized void endExactness() {
-    if (allExact) {
-      EXACTNESS.setTarget(MethodHandles.constant(boolean.class, false));
-      MutableCallSite.syncAll(new MutableCallSite[] {EXACTNESS});
-      allExact = false;
+  public synchronized List<ExactnessAssumption> reliedOn() {
+    return List.of(reliedOnBy);
+  }
+
+  /** Ends this memory's exactness, and the assumption of the code it was given to, before its array grows. */
+  private synchronized void endExactness() {
+    exact = false;
+    for (ExactnessAssumption assumption : reliedOnBy) {
+      assumption.end();
     }
   }
 
@@ -220,10 +245,10 @@ public final class FlatMemory implements Memory {
     int needed = (int) after * PAGE_SIZE;
     if (needed > bytes.length) { // always so while exact
       long room = needed;
-      if (allExact && exactCopied + size > (long) EXACT_COPIES * needed) {
+      if (exact && exactCopied + size > (long) EXACT_COPIES * needed) {
         endExactness();
       }
-      if (!allExact) {
+      if (!exact) {
         // room for half as much again, within the maximum: amortised O(1) copying per page
         room = Math.min((long) maximumPages * PAGE_SIZE, Math.max(needed, bytes.length + (bytes.length >> 1)));
       }
