@@ -189,8 +189,8 @@ public final class ModuleCompiler {
    */
   private static void relyOnMemories(Instance instance, int memories, ExactnessAssumption assumption) {
     for (int i = 0; i < memories; i++) {
-      if (instance.memory(i) instanceof FlatMemory) {
-        ((FlatMemory) instance.memory(i)).reliedOnBy(assumption);
+      if (instance.memory(i) instanceof FlatMemory flat) {
+        flat.reliedOnBy(assumption);
       }
     }
   }

@@ -86,7 +86,7 @@ class MemoryModesTest {
     Instance growing = grower.instantiate(FlatMemory::new);
     Instance beside = neighbour.instantiate(FlatMemory::new);
     FlatMemory memory = (FlatMemory) growing.memory();
-    assertEquals(List.of(grower.exactness()), memory.reliedOn());
+    assertEquals(List.of(grower.exactness()), memory.assumptions());
     long copied = 0;
     int pages = 1;
     while (copied + (long) pages * PAGE <= (long) FlatMemory.EXACT_COPIES * (pages + 1) * PAGE) {
@@ -124,7 +124,7 @@ class MemoryModesTest {
     ModuleCompiler.Compiled importer = ModuleCompiler.compile(Parser.parse(wasm), wasm);
     FlatMemory exported = new FlatMemory(new MemoryLimits(1, 65536));
     Instance instance = importing(importer, exported);
-    List<ExactnessAssumption> relying = exported.reliedOn();
+    List<ExactnessAssumption> relying = exported.assumptions();
     assertEquals(1, relying.size(), "the importer's code relies on the memory it imports");
     assertTrue(relying.get(0).holds());
     while (exported.exact()) { // grown by its owner, from the host, a page at a time
@@ -138,7 +138,7 @@ class MemoryModesTest {
 
     FlatMemory roomy = new FlatMemory(new MemoryLimits(1, 65536), new byte[2 * PAGE], null, null);
     Instance beside = importing(importer, roomy);
-    assertFalse(roomy.reliedOn().get(0).holds(), "an imported memory with room ends another load's assumption at once");
+    assertFalse(roomy.assumptions().get(0).holds(), "an imported memory with room ends another load's assumption at once");
     assertThrows(WasmRuntimeException.class, () -> beside.export("i32_load").apply(PAGE - 2));
   }
 
@@ -159,7 +159,7 @@ class MemoryModesTest {
     Instance instantiate(Function<MemoryLimits, Memory> memories) {
       Instance instance = Instance.builder(compiled.module()).withMachineFactory(machines)
           .withMemoryFactory(memories).build();
-      List<ExactnessAssumption> relying = ((FlatMemory) instance.memory()).reliedOn();
+      List<ExactnessAssumption> relying = ((FlatMemory) instance.memory()).assumptions();
       assertEquals(1, relying.size(), "the code relies on its memory");
       if (exactness == null) {
         exactness = relying.get(0);

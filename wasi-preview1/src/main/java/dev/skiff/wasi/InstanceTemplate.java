@@ -187,8 +187,8 @@ public final class InstanceTemplate {
     FlatMemory flat = (FlatMemory) memory;
     byte[] bytes = flat.detach();
     if (bytes.length != image.length) {
-      // grown: a longer array would make the next memory inexact from the start (see FlatMemory), which
-      // slows the module's compiled code for good, and a grown one is left to the collector anyway
+      // grown: a longer array would make the next memory inexact from the start (see FlatMemory), and
+      // so end the assumption of the module's compiled code for good
       return;
     }
     System.arraycopy(image, 0, bytes, 0, image.length);

@@ -12,9 +12,10 @@ import java.util.function.Consumer;
 public enum Runtime {
   SKIFF_COMPILER("skiff-compiler"),
   /**
-   * Skiff's compiled code once the module's memory has grown page by page for a while, as real programs'
-   * heaps do: memories then keep room to grow into, and the module's code tests every load's and store's
-   * address against the memory's size (see {@link SkiffPeer#endExactnessAsAGrowingHeapDoes}). That is
+   * Skiff's compiled code once an instance's memory has grown page by page for a while, as real
+   * programs' heaps do: from then on the module's code tests every load's and store's address against
+   * the memory's size, also in new instances, whose memories start exact (see
+   * {@link SkiffPeer#endExactnessAsAGrowingHeapDoes}). That is
    * the module's state, not the JVM's: the other runtimes' rows are not affected. Not a default
    * parameter value, to keep the default runs' length; scripts/bench runs it for the kernel suites.
    */

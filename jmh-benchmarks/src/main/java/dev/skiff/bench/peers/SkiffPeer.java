@@ -51,14 +51,18 @@ final class SkiffPeer implements PeerModule {
   void endExactnessAsAGrowingHeapDoes() {
     try (WasmInstance instance = artifact.runner().engine(engine).instantiate()) {
       FlatMemory memory = (FlatMemory) chicoryInstance(instance).memory();
-      List<ExactnessAssumption> code = memory.reliedOn();
+      List<ExactnessAssumption> code = memory.assumptions();
       if (code.isEmpty()) {
         throw new IllegalStateException("the module's compiled code does not rely on its memory");
       }
       // a grow a page, from any size, ends exactness within 2 * EXACT_COPIES + 1 grows: twice that bound
       int growsAtMost = 4 * FlatMemory.EXACT_COPIES + 1;
-      for (int grows = 0; memory.exact() && grows < growsAtMost && memory.grow(1) >= 0; grows++) {
-        // growing is the point
+      int grows = 0;
+      while (memory.exact() && grows < growsAtMost) {
+        if (memory.grow(1) < 0) {
+          break; // at the module's maximum
+        }
+        grows++;
       }
       if (code.stream().anyMatch(ExactnessAssumption::holds)) {
         throw new IllegalStateException("a memory grew to " + memory.pages() + " pages one page at a time and"
@@ -74,7 +78,7 @@ final class SkiffPeer implements PeerModule {
    */
   void checkStillExact() {
     try (WasmInstance instance = artifact.runner().engine(engine).instantiate()) {
-      List<ExactnessAssumption> code = ((FlatMemory) chicoryInstance(instance).memory()).reliedOn();
+      List<ExactnessAssumption> code = ((FlatMemory) chicoryInstance(instance).memory()).assumptions();
       if (code.isEmpty() || !code.stream().allMatch(ExactnessAssumption::holds)) {
         throw new IllegalStateException("the module's compiled code does not assume its memory exact: " + code);
       }

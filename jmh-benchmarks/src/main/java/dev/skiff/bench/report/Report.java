@@ -81,9 +81,9 @@ public final class Report {
           "FNV-1a over 1 MiB, sieve to 2^20, recursive fib(27), compiled from one C file. `native` is the "
               + "same C with gcc -O2, called over a pipe (round trip in the last table, included in its "
               + "figure). skiff-compiler-grown, here and in the kernel suites below, is Skiff's compiled code "
-              + "after an instance of the module grew its memory a page at a time: its memories then keep "
-              + "room to grow into, and the module's every load and store tests its address against the "
-              + "memory's size (other modules' code does not); skiff-compiler-neighbour-grown is the "
+              + "after an instance of the module grew its memory a page at a time: from then on the module's "
+              + "every load and store tests its address against the memory's size, in new instances too "
+              + "(other modules' code does not); skiff-compiler-neighbour-grown is the "
               + "module's code after another module's memory grew so, in the same JVM. "
               + "Baseline: raw Chicory's runtime compiler."),
       new Suite("zlib (time per call, one instance)", "ZlibBenchmark", "chicory-compiler",
@@ -246,7 +246,7 @@ public final class Report {
         {"Compute: Skiff (compiler) / raw Chicory compiler, geo. mean of 3 kernels", "Compute", "skiff-compiler", "chicory-compiler"},
         {"Compute: Skiff (interpreter) / raw Chicory interpreter", "Compute", "skiff-interpreter", "chicory-interpreter"},
         {"Compute: Skiff (compiler) / wasmtime-java", "Compute", "skiff-compiler", "wasmtime"},
-        {"Compute: Skiff (compiler, memories grown) / wasmtime-java", "Compute", "skiff-compiler-grown", "wasmtime"},
+        {"Compute: Skiff (compiler, own memory grown) / wasmtime-java", "Compute", "skiff-compiler-grown", "wasmtime"},
         {"Compute: Skiff (compiler) / GraalWasm (JIT)", "Compute", "skiff-compiler", "graalwasm"},
         {"Compute: Skiff (compiler) / native C (gcc -O2)", "Compute", "skiff-compiler", "native"},
         {"Instance per request: Skiff / raw Chicory (compiler)", "Handler.instancePerRequest", "skiff-compiler", "chicory-compiler"},

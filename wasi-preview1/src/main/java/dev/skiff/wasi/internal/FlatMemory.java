@@ -77,12 +77,12 @@ public final class FlatMemory implements Memory {
   private long exactCopied;
   /**
    * Whether {@link #bytes} is exactly {@link #size} long, and always will be. Set by the constructor,
-   * then cleared under the lock by the thread that owns the memory (growing), which alone reads it
-   * unlocked; others read it under the lock.
+   * cleared under the lock (by the owning thread's growing, or by {@link #reliedOnBy} finding the
+   * array longer); the owning thread reads it unlocked in {@link #grow}, others under the lock.
    */
   private boolean exact = true;
   /** The compiled code this memory was given to, whose assumption it ends when it stops being exact. */
-  private ExactnessAssumption[] reliedOnBy = NONE;
+  private ExactnessAssumption[] assumptions = NONE;
   /** The buffer {@link #window} reuses, over the current {@link #bytes}. */
   private ByteBuffer view;
   private static final byte[] EMPTY = new byte[0];
@@ -155,17 +155,16 @@ public final class FlatMemory implements Memory {
    * @param assumption the assumption of the code of the instance this memory belongs to
    */
   public synchronized void reliedOnBy(ExactnessAssumption assumption) {
-    if (!exact || bytes.length != size) { // the array itself is the truth the code depends on
-      exact = false;
-      assumption.end();
-    }
-    for (ExactnessAssumption known : reliedOnBy) {
+    for (ExactnessAssumption known : assumptions) {
       if (known == assumption) {
         return;
       }
     }
-    reliedOnBy = Arrays.copyOf(reliedOnBy, reliedOnBy.length + 1);
-    reliedOnBy[reliedOnBy.length - 1] = assumption;
+    assumptions = Arrays.copyOf(assumptions, assumptions.length + 1);
+    assumptions[assumptions.length - 1] = assumption;
+    if (!exact || bytes.length != size) { // the array is what the code depends on, whatever the flag says
+      endExactness(); // all of them: the owner's next grow reserves room without asking again
+    }
   }
 
   /**
@@ -173,14 +172,14 @@ public final class FlatMemory implements Memory {
    *
    * @return the assumptions, in the order given
    */
-  public synchronized List<ExactnessAssumption> reliedOn() {
-    return List.of(reliedOnBy);
+  public synchronized List<ExactnessAssumption> assumptions() {
+    return List.of(assumptions);
   }
 
   /** Ends this memory's exactness, and the assumption of the code it was given to, before its array grows. */
   private synchronized void endExactness() {
     exact = false;
-    for (ExactnessAssumption assumption : reliedOnBy) {
+    for (ExactnessAssumption assumption : assumptions) {
       assumption.end();
     }
   }
