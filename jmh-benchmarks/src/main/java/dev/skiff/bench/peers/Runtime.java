@@ -15,9 +15,9 @@ public enum Runtime {
    * Skiff's compiled code once an instance's memory has grown page by page for a while, as real
    * programs' heaps do: from then on the module's code tests every load's and store's address against
    * the memory's size, also in new instances, whose memories start exact (see
-   * {@link SkiffPeer#endExactnessAsAGrowingHeapDoes}). That is
-   * the module's state, not the JVM's: the other runtimes' rows are not affected. Not a default
-   * parameter value, to keep the default runs' length; scripts/bench runs it for the kernel suites.
+   * {@link SkiffPeer#endExactnessAsAGrowingHeapDoes}). That is the module's state, not the JVM's: the
+   * other runtimes' rows are not affected. Not a default parameter value, to keep the default runs'
+   * length; scripts/bench runs it for the kernel suites.
    */
   SKIFF_COMPILER_GROWN("skiff-compiler-grown"),
   /**
@@ -32,8 +32,6 @@ public enum Runtime {
   WASMTIME("wasmtime"),
   GRAALWASM("graalwasm");
 
-  /** The module whose memory grows beside the measured one's: a load of its own, even of the same file. */
-  private static final Path NEIGHBOUR = Fixtures.wasm("bench/kernels.wasm");
   private final String id;
 
   Runtime(String id) {
@@ -72,7 +70,8 @@ public enum Runtime {
       case SKIFF_COMPILER_GROWN:
         return compiledSkiff(wasm, SkiffPeer::endExactnessAsAGrowingHeapDoes);
       case SKIFF_COMPILER_NEIGHBOUR_GROWN:
-        try (SkiffPeer neighbour = new SkiffPeer(NEIGHBOUR, dev.skiff.Engine.COMPILER)) {
+        // a load of its own, even when the measured module is the same file
+        try (SkiffPeer neighbour = new SkiffPeer(Fixtures.wasm("bench/kernels.wasm"), dev.skiff.Engine.COMPILER)) {
           neighbour.endExactnessAsAGrowingHeapDoes();
         }
         return compiledSkiff(wasm, SkiffPeer::checkStillExact);

@@ -15,6 +15,7 @@ import java.lang.reflect.Field;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Consumer;
 
 /** Skiff through its public API: a {@code .wasm} file pulled into a private store, run by runners. */
 final class SkiffPeer implements PeerModule {
@@ -49,8 +50,7 @@ final class SkiffPeer implements PeerModule {
    *     growth policy has changed
    */
   void endExactnessAsAGrowingHeapDoes() {
-    try (WasmInstance instance = artifact.runner().engine(engine).instantiate()) {
-      FlatMemory memory = (FlatMemory) chicoryInstance(instance).memory();
+    onTheMemoryOfANewInstance(memory -> {
       List<ExactnessAssumption> code = memory.assumptions();
       if (code.isEmpty()) {
         throw new IllegalStateException("the module's compiled code does not rely on its memory");
@@ -68,7 +68,7 @@ final class SkiffPeer implements PeerModule {
         throw new IllegalStateException("a memory grew to " + memory.pages() + " pages one page at a time and"
             + " the module's code still assumes its memories exact");
       }
-    }
+    });
   }
 
   /**
@@ -77,21 +77,26 @@ final class SkiffPeer implements PeerModule {
    * @throws IllegalStateException if it does not, as when another module's growth ended it
    */
   void checkStillExact() {
-    try (WasmInstance instance = artifact.runner().engine(engine).instantiate()) {
-      List<ExactnessAssumption> code = ((FlatMemory) chicoryInstance(instance).memory()).assumptions();
+    onTheMemoryOfANewInstance(memory -> {
+      List<ExactnessAssumption> code = memory.assumptions();
       if (code.isEmpty() || !code.stream().allMatch(ExactnessAssumption::holds)) {
         throw new IllegalStateException("the module's compiled code does not assume its memory exact: " + code);
       }
-    }
+    });
   }
 
-  private static Instance chicoryInstance(WasmInstance instance) {
-    try {
-      Field field = WasmInstance.class.getDeclaredField("instance");
-      field.setAccessible(true);
-      return (Instance) field.get(instance);
-    } catch (ReflectiveOperationException | RuntimeException e) {
-      throw new IllegalStateException("no Chicory instance in " + WasmInstance.class + ": " + e, e);
+  /** Runs {@code use} on the flat memory of a new instance, closed after it. */
+  private void onTheMemoryOfANewInstance(Consumer<FlatMemory> use) {
+    try (WasmInstance instance = artifact.runner().engine(engine).instantiate()) {
+      Instance chicory;
+      try {
+        Field field = WasmInstance.class.getDeclaredField("instance");
+        field.setAccessible(true);
+        chicory = (Instance) field.get(instance);
+      } catch (ReflectiveOperationException | RuntimeException e) {
+        throw new IllegalStateException("no Chicory instance in " + WasmInstance.class + ": " + e, e);
+      }
+      use.accept((FlatMemory) chicory.memory());
     }
   }
 
