@@ -27,6 +27,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.function.Function;
@@ -114,6 +115,16 @@ class MemoryModesTest {
     assertTrue(((FlatMemory) beside.memory()).exact());
     assertEquals(0, beside.export("i32_load").apply(PAGE - 4)[0]);
     assertThrows(WasmRuntimeException.class, () -> beside.export("i32_load").apply(PAGE - 3));
+    // What the neighbour's code links to, not only what its assumption says: given room behind its
+    // memory's back (which the runtime never does), code that still assumes exactness reads past the
+    // size into the room, where code linked to an ended assumption (one site for all modules, say) traps.
+    FlatMemory besideMemory = (FlatMemory) beside.memory();
+    besideMemory.bytes = Arrays.copyOf(besideMemory.bytes, PAGE + 8);
+    assertEquals(0, beside.export("i32_load").apply(PAGE - 3)[0], "the neighbour's code is linked to its own assumption");
+    Instance besideAgain = neighbour.instantiate(FlatMemory::new);
+    FlatMemory againMemory = (FlatMemory) besideAgain.memory();
+    againMemory.bytes = Arrays.copyOf(againMemory.bytes, PAGE + 8);
+    assertEquals(0, besideAgain.export("i64_load").apply(PAGE - 4)[0], "also where it links after the grower grew");
     // a new instance of the grower's module runs its sized code, on an exact memory, correctly
     assertAgree(widthsRun(grower.instances(FlatMemory::new), false), "after the grower's memory grew");
   }
