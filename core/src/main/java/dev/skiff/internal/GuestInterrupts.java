@@ -96,7 +96,7 @@ public final class GuestInterrupts {
 
   /**
    * Lets compiled guest code in {@code module} use this package: {@link #checkSite}, {@link #CHECK},
-   * {@link MemoryExactness#site} and the global accessors of {@link GlobalsMachine}. A no-op on the
+   * {@link MemoryExactness#site} and the global accessors and int fields of {@link GlobalsMachine}. A no-op on the
    * class path.
    */
   static void openTo(Module module) {

@@ -169,10 +169,11 @@ public final class ModuleCompiler {
     }
     int memories = Modules.importCount(module, ExternalType.MEMORY)
         + module.memorySection().map(MemorySection::memoryCount).orElse(0);
+    int[] intFields = PrivateGlobals.forModule(module).intFields(); // as the compile chose them
     Function<Instance, Machine> machines = instance -> {
       relyOnMemories(instance, memories, loader.exactness);
       try {
-        return new GlobalsMachine((Machine) constructor.invoke(instance), instance);
+        return new GlobalsMachine((Machine) constructor.invoke(instance), instance, intFields);
       } catch (RuntimeException | Error e) {
         throw e;
       } catch (Throwable e) {

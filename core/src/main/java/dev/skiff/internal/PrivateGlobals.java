@@ -7,6 +7,7 @@ import com.dylibso.chicory.wasm.types.Global;
 import com.dylibso.chicory.wasm.types.ValType;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -21,9 +22,10 @@ import org.objectweb.asm.Type;
 /**
  * The globals that only a module's own code sees (defined in it, of a number type, not exported: Skiff
  * links no global imports and hands out no global exports, but Chicory could) live in the instance's
- * {@link GlobalsMachine}'s array instead of Chicory's {@code GlobalInstance}s: compiled code reads one
- * of them as {@code machine.values[index]}, where Chicory's helpers and {@link GlobalAccess} go through
- * the instance's array of global instances to the value field, one dependent load more per access.
+ * {@link GlobalsMachine} instead of Chicory's {@code GlobalInstance}s: compiled code reads one of them
+ * as {@code machine.values[index]}, or for one of the first {@link GlobalsMachine#INT_FIELDS} i32 ones
+ * as an int field of the machine, a load and a range test fewer, where Chicory's helpers and
+ * {@link GlobalAccess} go through the instance's array of global instances to the value field.
  * wasm-ld's stack pointer is one, and so are the scratch globals through which {@link FunctionSplitter}'s
  * parts hand back their outputs: split Lua makes about 46 million global accesses a call, SQLite 21
  * million.
@@ -32,8 +34,10 @@ import org.objectweb.asm.Type;
  * {@link #redirecting} turns each {@code readGlobal}/{@code writeGlobal} call whose index is a private
  * global into a call of a helper of the module's copy of {@code Shaded}: for an i32 global one of its
  * own ({@link #withTypedHelpers}), which takes no index and no conversion, otherwise
- * {@code readPrivateGlobal}/{@code writePrivateGlobal}, which {@link ShadedPatch} adds. The index must
- * be the constant that Chicory pushes right before the instance. If any access has another shape, or a
+ * {@code readPrivateGlobal}/{@code writePrivateGlobal}, which {@link ShadedPatch} adds. A typed global
+ * is reached through its helpers alone, since most live in the machine's int fields, not its array: an
+ * access without Chicory's conversion right beside it gets one written out. The index must be the
+ * constant that Chicory pushes right before the instance. If any access has its index another way, or a
  * function of the module is interpreted (Chicory's interpreter reads the global instances),
  * {@link #settle} points every private helper at the global instances, so that every access of a
  * global goes to one place. A private global's {@code GlobalInstance} keeps the value it had before the
@@ -55,6 +59,7 @@ final class PrivateGlobals {
   private static final String INT_READ_TYPE = "(" + INSTANCE + ")I";
   private static final String INT_WRITE_TYPE = "(I" + INSTANCE + ")V";
   private static final String MACHINE = Type.getInternalName(GlobalsMachine.class);
+  private static final String GET_MACHINE = "()Lcom/dylibso/chicory/runtime/Machine;";
   /**
    * The typed globals of a module, at most: two methods each in the copy of {@code Shaded} keep it far
    * from a class file's 65,535 methods and constants (split Lua has 11 private i32 globals, split SQLite 19).
@@ -89,6 +94,15 @@ final class PrivateGlobals {
     return new PrivateGlobals(globals, ints);
   }
 
+  /**
+   * The typed globals that live in the machine's int fields, by field: the first
+   * {@link GlobalsMachine#INT_FIELDS}. A compile's helpers and the machines of its code agree on them,
+   * since both take them from the module ({@link #forModule}).
+   */
+  int[] intFields() {
+    return ints.stream().limit(GlobalsMachine.INT_FIELDS).toArray();
+  }
+
   /** The private globals of {@code module}, by Wasm index: defined in it, of a number type, not exported. */
   static BitSet of(WasmModule module) {
     int imported = Modules.importCount(module, ExternalType.GLOBAL);
@@ -110,7 +124,7 @@ final class PrivateGlobals {
 
   /**
    * A visitor of a generated method that redirects its accesses of private globals to the machine's
-   * array, setting {@code changed[0]} when it does, in front of {@code next}. Not for the module's copy
+   * helpers, setting {@code changed[0]} when it does, in front of {@code next}. Not for the module's copy
    * of {@code Shaded}, whose helpers are the global instances' one user.
    */
   MethodVisitor redirecting(MethodVisitor next, boolean[] changed) {
@@ -129,7 +143,8 @@ final class PrivateGlobals {
    * The generated classes, by name, to keep: {@code classes} as redirected, or, if a function is
    * {@code interpreted} or generated code reached a global in another way, with the copy of
    * {@code Shaded} calling the machine's accessors of the global instances where its private helpers
-   * called those of its array: the redirected classes stay as they are.
+   * called those of its array, and its typed helpers made anew to do the same (no int field is read):
+   * the redirected classes stay as they are.
    */
   Map<String, byte[]> settle(Map<String, byte[]> classes, Set<Integer> interpreted) {
     if (!otherShape && interpreted.isEmpty()) {
@@ -140,7 +155,7 @@ final class PrivateGlobals {
       throw new IllegalStateException("no " + SHADED_CLASS_NAME + " among the generated classes");
     }
     Map<String, byte[]> undone = new LinkedHashMap<>(classes);
-    undone.put(SHADED_CLASS_NAME, renamed(shaded, UNDONE_ACCESSORS));
+    undone.put(SHADED_CLASS_NAME, renamed(withTypedHelpers(shaded, false), UNDONE_ACCESSORS));
     return undone;
   }
 
@@ -152,39 +167,88 @@ final class PrivateGlobals {
    * loop that must stay under HotSpot's 8,000 bytes (split Lua's, 360 accesses).
    */
   byte[] withTypedHelpers(byte[] shadedCopy) {
+    return withTypedHelpers(shadedCopy, true);
+  }
+
+  /**
+   * {@code shadedCopy} with the typed helpers it has replaced by new ones: those of the globals of
+   * {@link #intFields} reach the machine's int fields if {@code inFields}, and every other one its
+   * array ({@link GlobalsMachine#privateValue}), which the undo of {@link #settle} renames.
+   */
+  private byte[] withTypedHelpers(byte[] shadedCopy, boolean inFields) {
     if (ints.isEmpty()) {
       return shadedCopy;
     }
+    int[] fields = inFields ? intFields() : new int[0];
     ClassReader reader = new ClassReader(shadedCopy);
     ClassWriter writer = new ClassWriter(reader, 0);
     reader.accept(new ClassVisitor(Opcodes.ASM9, writer) {
       @Override
+      public MethodVisitor visitMethod(int access, String name, String descriptor, String signature, String[] exceptions) {
+        if (name.startsWith(INT_READ) || name.startsWith(INT_WRITE)) {
+          return null; // made anew below
+        }
+        return super.visitMethod(access, name, descriptor, signature, exceptions);
+      }
+
+      @Override
       public void visitEnd() {
         ints.stream().forEach(index -> {
           MethodVisitor read = super.visitMethod(Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC, INT_READ + index, INT_READ_TYPE, null, null);
-          read.visitCode();
-          read.visitLdcInsn(index);
-          read.visitVarInsn(Opcodes.ALOAD, 0);
-          read.visitMethodInsn(Opcodes.INVOKESTATIC, MACHINE, "privateValue", READ, false);
-          read.visitInsn(Opcodes.L2I);
-          read.visitInsn(Opcodes.IRETURN);
-          read.visitMaxs(2, 1);
-          read.visitEnd();
           MethodVisitor write = super.visitMethod(Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC, INT_WRITE + index, INT_WRITE_TYPE, null, null);
-          write.visitCode();
-          write.visitVarInsn(Opcodes.ILOAD, 0);
-          write.visitInsn(Opcodes.I2L);
-          write.visitLdcInsn(index);
-          write.visitVarInsn(Opcodes.ALOAD, 1);
-          write.visitMethodInsn(Opcodes.INVOKESTATIC, MACHINE, "setPrivateValue", WRITE, false);
-          write.visitInsn(Opcodes.RETURN);
-          write.visitMaxs(4, 2);
-          write.visitEnd();
+          int field = Arrays.binarySearch(fields, index); // the field numbers the machine fills
+          if (field >= 0) {
+            inField(read, write, "i" + field);
+          } else {
+            inArray(read, write, index);
+          }
         });
         super.visitEnd();
       }
     }, 0);
     return writer.toByteArray();
+  }
+
+  /** Bodies of typed helpers that read and write the machine's int field {@code name}. */
+  private static void inField(MethodVisitor read, MethodVisitor write, String name) {
+    read.visitCode();
+    read.visitVarInsn(Opcodes.ALOAD, 0);
+    read.visitMethodInsn(Opcodes.INVOKEVIRTUAL, INSTANCE_CLASS, "getMachine", GET_MACHINE, false);
+    read.visitTypeInsn(Opcodes.CHECKCAST, MACHINE);
+    read.visitFieldInsn(Opcodes.GETFIELD, MACHINE, name, "I");
+    read.visitInsn(Opcodes.IRETURN);
+    read.visitMaxs(1, 1);
+    read.visitEnd();
+    write.visitCode();
+    write.visitVarInsn(Opcodes.ALOAD, 1);
+    write.visitMethodInsn(Opcodes.INVOKEVIRTUAL, INSTANCE_CLASS, "getMachine", GET_MACHINE, false);
+    write.visitTypeInsn(Opcodes.CHECKCAST, MACHINE);
+    write.visitVarInsn(Opcodes.ILOAD, 0);
+    write.visitFieldInsn(Opcodes.PUTFIELD, MACHINE, name, "I");
+    write.visitInsn(Opcodes.RETURN);
+    write.visitMaxs(2, 2);
+    write.visitEnd();
+  }
+
+  /** Bodies of typed helpers that read and write global {@code index} in the machine's array. */
+  private static void inArray(MethodVisitor read, MethodVisitor write, int index) {
+    read.visitCode();
+    read.visitLdcInsn(index);
+    read.visitVarInsn(Opcodes.ALOAD, 0);
+    read.visitMethodInsn(Opcodes.INVOKESTATIC, MACHINE, "privateValue", READ, false);
+    read.visitInsn(Opcodes.L2I);
+    read.visitInsn(Opcodes.IRETURN);
+    read.visitMaxs(2, 1);
+    read.visitEnd();
+    write.visitCode();
+    write.visitVarInsn(Opcodes.ILOAD, 0);
+    write.visitInsn(Opcodes.I2L);
+    write.visitLdcInsn(index);
+    write.visitVarInsn(Opcodes.ALOAD, 1);
+    write.visitMethodInsn(Opcodes.INVOKESTATIC, MACHINE, "setPrivateValue", WRITE, false);
+    write.visitInsn(Opcodes.RETURN);
+    write.visitMaxs(4, 2);
+    write.visitEnd();
   }
 
   /**
@@ -222,8 +286,9 @@ final class PrivateGlobals {
 
   /**
    * Holds back a constant, the instance's load after it and an {@code i2l} before it, so that an
-   * access of a typed private global can drop its index and conversion; a label or frame between them,
-   * where flow joins, is another shape, so any other instruction first lets what is held go.
+   * access of a typed private global can drop its index and conversion; any other instruction, or a
+   * label or frame between them, where flow joins, first lets what is held go (a typed read let go
+   * gets its conversion back as an {@code i2l}).
    */
   private final class Redirecting extends Peephole {
     private static final int NONE = -1;
@@ -236,7 +301,7 @@ final class PrivateGlobals {
     private int index;
     /** The slot of the {@code aload} held back after the constant, or {@link #NONE}. */
     private int instanceSlot = NONE;
-    /** A typed read of private global {@link #index}, issued once an {@code l2i} follows. */
+    /** A typed read of private global {@link #index}, issued once an {@code l2i} follows, or with an {@code i2l} as it is let go. */
     private boolean intRead;
 
     Redirecting(MethodVisitor next, boolean[] changed) {
@@ -246,10 +311,9 @@ final class PrivateGlobals {
 
     @Override
     void release() {
-      if (intRead) {
-        emitConstant();
-        mv.visitVarInsn(Opcodes.ALOAD, instanceSlot);
-        mv.visitMethodInsn(Opcodes.INVOKESTATIC, ShadedPatch.SHADED_COPY, "readPrivateGlobal", READ, false);
+      if (intRead) { // the read's long is used as it is
+        typedCall(INT_READ, INT_READ_TYPE);
+        mv.visitInsn(Opcodes.I2L);
       } else {
         if (conversion) {
           mv.visitInsn(Opcodes.I2L);
@@ -344,7 +408,8 @@ final class PrivateGlobals {
     @Override
     public void visitMethodInsn(int opcode, String owner, String name, String descriptor, boolean isInterface) {
       String callee = redirect(opcode, owner, name, descriptor);
-      if (callee.equals("readPrivateGlobal") && ints.get(index)) {
+      boolean redirected = !callee.equals(name); // so index and instance are the ones held back
+      if (redirected && callee.equals("readPrivateGlobal") && ints.get(index)) {
         if (conversion) {
           mv.visitInsn(Opcodes.I2L); // of another value, before the index
           conversion = false;
@@ -352,7 +417,10 @@ final class PrivateGlobals {
         intRead = true; // typed if an l2i follows
         return;
       }
-      if (callee.equals("writePrivateGlobal") && ints.get(index) && conversion) {
+      if (redirected && callee.equals("writePrivateGlobal") && ints.get(index)) {
+        if (!conversion) {
+          mv.visitInsn(Opcodes.L2I); // of a long made another way: the global keeps its low 32 bits, as in Chicory
+        }
         typedCall(INT_WRITE, INT_WRITE_TYPE);
         return;
       }

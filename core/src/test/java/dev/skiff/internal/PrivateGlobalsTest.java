@@ -23,6 +23,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.objectweb.asm.ClassReader;
@@ -33,6 +34,7 @@ import org.objectweb.asm.MethodVisitor;
 import org.objectweb.asm.Opcodes;
 import org.objectweb.asm.tree.AbstractInsnNode;
 import org.objectweb.asm.tree.ClassNode;
+import org.objectweb.asm.tree.FieldInsnNode;
 import org.objectweb.asm.tree.MethodInsnNode;
 import org.objectweb.asm.tree.MethodNode;
 
@@ -91,6 +93,42 @@ class PrivateGlobalsTest {
   }
 
   @Test
+  void theFirstTypedGlobalsLiveInTheMachinesIntFieldsTheRestInItsArray(@TempDir Path store) throws IOException {
+    byte[] wasm = Files.readAllBytes(Fixtures.wasm("core/globals_many.wasm"));
+    int globals = 36; // i32 global k is Wasm global k + 2, after an i64 and an exported i32
+    int[] fields = PrivateGlobals.forModule(Parser.parse(wasm)).intFields();
+    assertEquals(GlobalsMachine.INT_FIELDS, fields.length, globals + " typed globals, as many in fields as there are");
+    assertEquals(List.of(2, 33), List.of(fields[0], fields[31]));
+    byte[] shaded = ModuleCompiler.compile(Parser.parse(wasm), wasm).entry().classes.get(SHADED);
+    assertEquals(List.of("readPrivateI32_33" + INT_READ, "25", "182 getMachine", "192", "180 i31", "172"),
+        code(shaded, name -> name.equals("readPrivateI32_33")));
+    assertEquals(List.of("readPrivateI32_34" + INT_READ, "18", "25", "184 privateValue", "136", "172"),
+        code(shaded, name -> name.equals("readPrivateI32_34")));
+    int[] added = {0, 0};
+    for (int round = 0; round < 2; round++) { // the second loads the code the first compiled from the store's cache
+      try (Skiff skiff = Skiff.builder().store(store).build()) {
+        var artifact = skiff.pull(Fixtures.wasm("core/globals_many.wasm").toString());
+        for (Engine engine : Engine.values()) {
+          added[0] = 0;
+          added[1] = 0;
+          try (WasmInstance a = artifact.runner().engine(engine).instantiate();
+              WasmInstance b = artifact.runner().engine(engine).instantiate()) {
+            for (int by : new int[] {3, -5, 1_000_000, 7}) {
+              int which = by == 7 ? 1 : 0;
+              added[which] += by;
+              long expected = 5 + added[which];
+              for (int k = 0; k < globals; k++) { // global k starts at -1000 k - 1 and grows by (k + 1) per unit
+                expected += (k + 1L) * (-k * 1000 - 1 + (k + 1) * added[which]);
+              }
+              assertEquals(expected, (which == 0 ? a : b).function("step").callLong(by), engine + ", round " + round + ", by " + by);
+            }
+          }
+        }
+      }
+    }
+  }
+
+  @Test
   void aModuleWithAnInterpretedFunctionKeepsItsGlobalsWithTheGlobalInstances(@TempDir Path store) throws IOException {
     byte[] wasm = Files.readAllBytes(Fixtures.wasm("core/globals_interpreted.wasm"));
     ModuleCompiler.Compiled compiled = ModuleCompiler.compile(Parser.parse(wasm), wasm);
@@ -121,18 +159,18 @@ class PrivateGlobalsTest {
   }
 
   @Test
-  void anI32AccessDropsItsIndexAndConversionOnlyInChicorysExactShape() {
+  void anI32AccessIsTypedInEveryShapeAndDropsItsConversionInChicorysOwn() {
     Map<String, byte[]> classes = Map.of("Guest", method("Guest", m -> {
       read(m, 0); // global 0, an i32: typed
       m.visitInsn(Opcodes.L2I);
       m.visitInsn(Opcodes.POP);
-      read(m, 0); // not converted: untyped
+      read(m, 0); // not converted: typed, converted back
       m.visitInsn(Opcodes.POP2);
       m.visitVarInsn(Opcodes.ILOAD, 0);
       m.visitInsn(Opcodes.I2L);
       write(m, 0); // typed
       m.visitInsn(Opcodes.LCONST_1);
-      write(m, 0); // no conversion before it: untyped
+      write(m, 0); // no conversion before it: typed, after one
       m.visitVarInsn(Opcodes.ILOAD, 0);
       m.visitInsn(Opcodes.I2L);
       write(m, 1); // global 1, an i64: untyped
@@ -149,7 +187,7 @@ class PrivateGlobalsTest {
       m.visitInsn(Opcodes.POP);
       m.visitInsn(Opcodes.POP2);
       Label join = new Label();
-      read(m, 0); // flow joins between the read and its conversion: untyped
+      read(m, 0); // flow joins between the read and its conversion: typed, converted back
       m.visitJumpInsn(Opcodes.GOTO, join);
       m.visitLabel(join);
       m.visitInsn(Opcodes.L2I);
@@ -159,14 +197,14 @@ class PrivateGlobalsTest {
     byte[] expected = method("Guest", m -> {
       callShaded(m, "readPrivateI32_0", INT_READ);
       m.visitInsn(Opcodes.POP);
-      m.visitInsn(Opcodes.ICONST_0);
-      callShaded(m, "readPrivateGlobal", READ);
+      callShaded(m, "readPrivateI32_0", INT_READ);
+      m.visitInsn(Opcodes.I2L);
       m.visitInsn(Opcodes.POP2);
       m.visitVarInsn(Opcodes.ILOAD, 0);
       callShaded(m, "writePrivateI32_0", INT_WRITE);
       m.visitInsn(Opcodes.LCONST_1);
-      m.visitInsn(Opcodes.ICONST_0);
-      callShaded(m, "writePrivateGlobal", WRITE);
+      m.visitInsn(Opcodes.L2I);
+      callShaded(m, "writePrivateI32_0", INT_WRITE);
       m.visitVarInsn(Opcodes.ILOAD, 0);
       m.visitInsn(Opcodes.I2L);
       m.visitInsn(Opcodes.ICONST_1);
@@ -182,8 +220,8 @@ class PrivateGlobalsTest {
       callShaded(m, "readPrivateI32_0", INT_READ);
       m.visitInsn(Opcodes.POP);
       m.visitInsn(Opcodes.POP2);
-      m.visitInsn(Opcodes.ICONST_0);
-      callShaded(m, "readPrivateGlobal", READ);
+      callShaded(m, "readPrivateI32_0", INT_READ);
+      m.visitInsn(Opcodes.I2L);
       Label join = new Label();
       m.visitJumpInsn(Opcodes.GOTO, join);
       m.visitLabel(join);
@@ -269,8 +307,14 @@ class PrivateGlobalsTest {
   void theUndoneCopyOfShadedDiffersOnlyInTheAccessorsItCallsAndStillVerifies() {
     byte[] shaded = shadedCopy();
     byte[] undone = compile(Map.of(), bits(0), bits(0), Set.of(1)).get(SHADED);
-    assertEquals(code(shaded).stream().map(line -> line.replace(" privateValue", " globalValue")
-        .replace(" setPrivateValue", " setGlobalValue")).toList(), code(undone));
+    Predicate<String> typed = name -> name.matches("(read|write)PrivateI32_[0-9]+");
+    assertEquals(code(shaded, typed.negate()).stream().map(line -> line.replace(" privateValue", " globalValue")
+        .replace(" setPrivateValue", " setGlobalValue")).toList(), code(undone, typed.negate()));
+    // the typed helpers of global 0 reach the machine's first int field, and once undone its global instance
+    assertEquals(List.of("readPrivateI32_0" + INT_READ, "25", "182 getMachine", "192", "180 i0", "172",
+        "writePrivateI32_0" + INT_WRITE, "25", "182 getMachine", "192", "21", "181 i0", "177"), code(shaded, typed));
+    assertEquals(List.of("readPrivateI32_0" + INT_READ, "18", "25", "184 globalValue", "136", "172",
+        "writePrivateI32_0" + INT_WRITE, "21", "133", "18", "25", "184 setGlobalValue", "177"), code(undone, typed));
     assertEquals(PRIVATE_ACCESSORS, privateAccessors(shaded));
     assertEquals(Set.of(), privateAccessors(undone));
     ClassLoader parent = getClass().getClassLoader(); // it calls Chicory and Skiff
@@ -358,13 +402,23 @@ class PrivateGlobalsTest {
 
   /** The instructions of every method of {@code classFile}: opcodes, and the methods called. */
   private static List<String> code(byte[] classFile) {
+    return code(classFile, name -> true);
+  }
+
+  /** The code of the methods of {@code classFile} whose names {@code methods} accepts. */
+  private static List<String> code(byte[] classFile, Predicate<String> methods) {
     ClassNode node = new ClassNode();
     new ClassReader(classFile).accept(node, 0);
     List<String> code = new ArrayList<>();
     for (MethodNode method : node.methods) {
+      if (!methods.test(method.name)) {
+        continue;
+      }
       code.add(method.name + method.desc);
       for (AbstractInsnNode insn : method.instructions) {
-        code.add(insn.getOpcode() + (insn instanceof MethodInsnNode ? " " + ((MethodInsnNode) insn).name : ""));
+        String operand = insn instanceof MethodInsnNode call ? " " + call.name
+            : insn instanceof FieldInsnNode field ? " " + field.name : "";
+        code.add(insn.getOpcode() + operand);
       }
     }
     return code;
