@@ -68,7 +68,8 @@ public final class GlobalsMachine implements Machine {
 
   /**
    * The machine of {@code instance}, whose private i32 globals {@code intFields} (at most
-   * {@link #INT_FIELDS}, as {@link PrivateGlobals#intFields} lists them) live in its int fields.
+   * {@link #INT_FIELDS}, as {@link PrivateGlobals#intFields} lists them) live in its int fields; the
+   * array is the factory's, shared by its machines and never changed.
    */
   GlobalsMachine(Machine compiled, Instance instance, int[] intFields) {
     if (intFields.length > INT_FIELDS) {
@@ -76,7 +77,7 @@ public final class GlobalsMachine implements Machine {
     }
     this.compiled = compiled;
     this.instance = instance;
-    this.intFields = intFields.clone();
+    this.intFields = intFields;
     this.globals = new GlobalInstance[instance.globalCount()]; // Chicory sizes its own array before it builds the machine
     this.values = new long[globals.length];
   }
