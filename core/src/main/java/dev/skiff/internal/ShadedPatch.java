@@ -267,9 +267,7 @@ final class ShadedPatch {
   /**
    * {@code method} with each call of {@link MemoryExactness#assumed} replaced by an {@code invokedynamic}
    * linked to the module's {@code ExactnessAssumption} ({@link MemoryExactness#site}), whose constant
-   * target C2 folds where a call's result it would have to test on every access. The instruction keeps
-   * the name it had when exactness was the whole JVM's, "allExact", so that code compiled then and cached
-   * is this code byte for byte (the bootstrap ignores the name).
+   * target C2 folds where a call's result it would have to test on every access.
    */
   private static void linkExactness(MethodNode method) {
     for (AbstractInsnNode insn : method.instructions.toArray()) {
@@ -277,7 +275,7 @@ final class ShadedPatch {
         MethodInsnNode call = (MethodInsnNode) insn;
         if (call.getOpcode() == Opcodes.INVOKESTATIC && call.owner.equals(MEMORY_EXACTNESS)
             && call.name.equals("assumed") && call.desc.equals("()Z")) {
-          method.instructions.set(call, new InvokeDynamicInsnNode("allExact", "()Z", EXACTNESS));
+          method.instructions.set(call, new InvokeDynamicInsnNode("assumed", "()Z", EXACTNESS));
         }
       }
     }
