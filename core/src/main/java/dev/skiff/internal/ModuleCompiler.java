@@ -157,8 +157,7 @@ public final class ModuleCompiler {
    * module {@code digest}. Logs, once, when the code holds a function this JVM will not JIT-compile.
    */
   public static Function<Instance, Machine> factory(CompiledCodeCache.Entry entry, WasmModule module, String digest) {
-    LazyClassLoader loader = new LazyClassLoader(new HashMap<>(entry.classes), new HugeFunctionNotice(module, digest),
-        IndirectCalls.of(module, !entry.interpreted.isEmpty()));
+    LazyClassLoader loader = new LazyClassLoader(new HashMap<>(entry.classes), new HugeFunctionNotice(module, digest));
     FlatMemory.openTo(loader.getUnnamedModule()); // the memory helpers read FlatMemory's bytes
     GuestInterrupts.openTo(loader.getUnnamedModule()); // its interrupt check, and GlobalsMachine
     MethodHandle constructor;
@@ -195,11 +194,6 @@ public final class ModuleCompiler {
         flat.reliedOnBy(assumption);
       }
     }
-  }
-
-  /** The indirect calls of the module whose compiled code {@code type} is part of. */
-  static IndirectCalls indirectCallsOf(Class<?> type) {
-    return ((LazyClassLoader) type.getClassLoader()).indirectCalls;
   }
 
   /** The exactness assumption of the module whose compiled code {@code type} is part of. */
@@ -342,13 +336,11 @@ public final class ModuleCompiler {
     private final HugeFunctionNotice notice;
     /** What the module's code assumes of its memories: one per module, as each module has a loader. */
     final ExactnessAssumption exactness = new ExactnessAssumption();
-    final IndirectCalls indirectCalls;
 
-    LazyClassLoader(Map<String, byte[]> classes, HugeFunctionNotice notice, IndirectCalls indirectCalls) {
+    LazyClassLoader(Map<String, byte[]> classes, HugeFunctionNotice notice) {
       super(ModuleCompiler.class.getClassLoader());
       this.classes = classes;
       this.notice = notice;
-      this.indirectCalls = indirectCalls;
     }
 
     @Override

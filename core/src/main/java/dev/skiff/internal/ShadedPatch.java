@@ -44,13 +44,6 @@ final class ShadedPatch {
   private static final Handle BOOTSTRAP = bootstrap(GuestInterrupts.class, "checkSite");
   private static final String MEMORY_EXACTNESS = Type.getInternalName(MemoryExactness.class);
   private static final Handle EXACTNESS = bootstrap(MemoryExactness.class, "site");
-  private static final Handle INDIRECT_CALL = new Handle(Opcodes.H_INVOKESTATIC, Type.getInternalName(IndirectCalls.class),
-      "site", MethodType.methodType(CallSite.class, MethodHandles.Lookup.class, String.class, MethodType.class,
-          Class.class).toMethodDescriptorString(), false);
-  private static final Handle TABLE_WRITE = bootstrap(IndirectCalls.class, "tableWrite");
-  /** The package of the classes Chicory generates (its default class names). */
-  private static final String GENERATED = SHADED_COPY.substring(0, SHADED_COPY.lastIndexOf('/') + 1);
-  private static final String CALL_INDIRECT = "call_indirect_";
   /**
    * The invokedynamic instructions and resolved constants that a rewritten class holds, at most. HotSpot
    * indexes a class's resolved references (one per such instruction, string, method handle, method type
@@ -120,8 +113,7 @@ final class ShadedPatch {
    * inlines the target of such a site, a no-op while no stop is pending, whatever it has inlined into
    * the method before, and a call to the helper only within its inlining budget: in an interpreter's
    * loop, which uses the budget up, each back-edge and call otherwise made a call that does nothing
-   * (Lua's loop spent 11% of its time in them). Each call of Chicory's {@code call_indirect_N} becomes
-   * an invokedynamic too, linked by {@link IndirectCalls#site}. A class gets invokedynamics up to
+   * (Lua's loop spent 11% of its time in them). A class gets invokedynamics up to
    * {@link #RESOLVED_REFERENCES_AT_MOST} and keeps its other checks. A method that would grow past {@link HugeMethods#LIMIT}
    * (two bytes a site) or the JVM's 64 KB keeps its calls; a redirect or a fused jump never makes a
    * method larger.
@@ -203,11 +195,6 @@ final class ShadedPatch {
           super.visitInvokeDynamicInsn(CHECK_INTERRUPTION, "()V", BOOTSTRAP);
           sitesLeft[0]--;
           changed[0] = true;
-        } else if (opcode == Opcodes.INVOKESTATIC && callee.startsWith(CALL_INDIRECT) && owner.startsWith(GENERATED)
-            && owner.indexOf('/', GENERATED.length()) < 0 && sitesLeft[0] > 0) {
-          super.visitInvokeDynamicInsn(callee, calleeDescriptor, INDIRECT_CALL, Type.getObjectType(owner));
-          sitesLeft[0]--;
-          changed[0] = true;
         } else {
           super.visitMethodInsn(opcode, owner, callee, calleeDescriptor, isInterface);
         }
@@ -249,16 +236,6 @@ final class ShadedPatch {
       @Override
       public MethodVisitor visitMethod(int access, String name, String descriptor, String signature, String[] exceptions) {
         MethodNode helper = helpers.get(name + descriptor);
-        if (helper == null && IndirectCalls.TABLE_WRITES.contains(name)) {
-          // the first write of a module's code ends its indirect calls' caches before it writes
-          return new MethodVisitor(Opcodes.ASM9, super.visitMethod(access, name, descriptor, signature, exceptions)) {
-            @Override
-            public void visitCode() {
-              super.visitCode();
-              super.visitInvokeDynamicInsn("tablesChanged", "()V", TABLE_WRITE);
-            }
-          };
-        }
         if (helper == null) {
           return super.visitMethod(access, name, descriptor, signature, exceptions);
         }

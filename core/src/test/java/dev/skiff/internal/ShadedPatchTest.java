@@ -300,9 +300,6 @@ class ShadedPatchTest {
             if (callee.equals("assumed")) {
               return; // the memory helpers' test of exactness: theLoadsAndStoresTestExactnessThroughItsCallSite
             }
-            if (callee.startsWith("call_indirect_") || callee.equals("tablesChanged")) {
-              return; // linked by IndirectCalls: IndirectCallsTest
-            }
             assertEquals("checkSite", bootstrap.getName());
             assertEquals("dev/skiff/internal/GuestInterrupts", bootstrap.getOwner());
             found.computeIfAbsent(name, m -> new int[2])[1]++;
