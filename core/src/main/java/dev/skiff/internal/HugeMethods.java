@@ -54,6 +54,11 @@ final class HugeMethods {
    * class is defined, so it decodes no constant but the names of the methods it returns.
    */
   static List<Method> in(byte[] classFile) {
+    return in(classFile, LIMIT);
+  }
+
+  /** The methods of a class file whose code is longer than {@code above} bytes. */
+  static List<Method> in(byte[] classFile, int above) {
     ByteBuffer in = ByteBuffer.wrap(classFile);
     in.position(8); // magic, minor and major version
     int constants = Short.toUnsignedInt(in.getShort());
@@ -97,7 +102,7 @@ final class HugeMethods {
         int end = in.position() + length;
         if (attribute == code) { // no attribute names constant 0, so a class without "Code" never matches
           int codeLength = in.getInt(in.position() + 4); // after max_stack and max_locals
-          if (codeLength > LIMIT) {
+          if (codeLength > above) {
             int at = utf8At[name];
             huge.add(new Method(new String(classFile, at + 2, Short.toUnsignedInt(in.getShort(at)),
                 StandardCharsets.UTF_8), codeLength)); // method names are ASCII

@@ -140,7 +140,8 @@ final class PrivateGlobals {
   }
 
   /**
-   * The generated classes, by name, to keep: {@code classes} as redirected, or, if a function is
+   * The generated classes, by name, to keep: {@code classes} as redirected, with the reads of the int
+   * fields made in the methods ({@link MachineReads}), or, if a function is
    * {@code interpreted} or generated code reached a global in another way, with the copy of
    * {@code Shaded} calling the machine's accessors of the global instances where its private helpers
    * called those of its array, and its typed helpers made anew to do the same (no int field is read):
@@ -148,7 +149,7 @@ final class PrivateGlobals {
    */
   Map<String, byte[]> settle(Map<String, byte[]> classes, Set<Integer> interpreted) {
     if (!otherShape && interpreted.isEmpty()) {
-      return classes;
+      return MachineReads.in(classes, intFields());
     }
     byte[] shaded = classes.get(SHADED_CLASS_NAME);
     if (shaded == null) { // the private helpers would keep their array: fail here, not in guest code

@@ -35,10 +35,11 @@ public final class Versions {
    * {@link MemoryExactness}, "private" the globals of {@link PrivateGlobals} in the machine, "typed"
    * its typed i32 helpers and the split that keeps an interpreter's dispatch in its loop, "jumps" the
    * comparisons that branches test fused by {@link CompareJumps}, "fields32" the first 32 typed
-   * globals in the machine's int fields ({@link GlobalsMachine#INT_FIELDS}). An entry of an older namespace still
+   * globals in the machine's int fields ({@link GlobalsMachine#INT_FIELDS}), "reads" their reads made in
+   * the guest methods ({@link MachineReads}). An entry of an older namespace still
    * runs correctly, but without the later changes, so each change of the generated code gets a name.
    */
   public static String compiledCodeNamespace() {
-    return "chicory-" + CHICORY + "-fallback-silent-flat2-stop-checks-split2-globals-exact-private-typed-jumps-fields" + GlobalsMachine.INT_FIELDS;
+    return "chicory-" + CHICORY + "-fallback-silent-flat2-stop-checks-split2-globals-exact-private-typed-jumps-fields" + GlobalsMachine.INT_FIELDS + "-reads";
   }
 }

@@ -1,0 +1,122 @@
+package dev.skiff.internal;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+import org.objectweb.asm.ClassReader;
+import org.objectweb.asm.ClassWriter;
+import org.objectweb.asm.Label;
+import org.objectweb.asm.MethodVisitor;
+import org.objectweb.asm.Opcodes;
+import org.objectweb.asm.tree.AbstractInsnNode;
+import org.objectweb.asm.tree.ClassNode;
+import org.objectweb.asm.tree.FieldInsnNode;
+import org.objectweb.asm.tree.MethodInsnNode;
+import org.objectweb.asm.tree.MethodNode;
+import org.objectweb.asm.tree.VarInsnNode;
+
+class MachineReadsTest {
+  private static final String INSTANCE = "Lcom/dylibso/chicory/runtime/Instance;";
+  private static final int[] FIELDS = {3, 7}; // field 0 holds global 3, field 1 global 7
+
+  @Test
+  void aReadOfAGlobalInAFieldBecomesAGetfieldOfTheMachineLoadedFirstAndTheMethodStillVerifies() {
+    // (long, double, instance): the instance is in slot 4, the machine goes after the loop's int in slot 5
+    byte[] rewritten = MachineReads.in(Map.of("Guest", guest("(JD" + INSTANCE + ")I", 4, m -> {
+      padding(m);
+      Label loop = new Label();
+      m.visitInsn(Opcodes.ICONST_0);
+      m.visitVarInsn(Opcodes.ISTORE, 5);
+      m.visitLabel(loop); // a frame, which must hold the machine
+      read(m, 4, 7);
+      read(m, 4, 3);
+      m.visitInsn(Opcodes.IADD);
+      read(m, 4, 5); // not in a field: stays a call
+      m.visitInsn(Opcodes.IADD);
+      m.visitVarInsn(Opcodes.ISTORE, 5);
+      m.visitVarInsn(Opcodes.ILOAD, 5);
+      m.visitJumpInsn(Opcodes.IFLT, loop);
+      m.visitVarInsn(Opcodes.ILOAD, 5);
+    })), FIELDS).get("Guest");
+    assertEquals(List.of("25 4", "182 getMachine", "192", "58 6", "3", "54 5", "25 6", "180 i1", "25 6", "180 i0", "96",
+        "25 4", "184 readPrivateI32_5", "96", "54 5", "21 5", "155", "21 5", "172"), code(rewritten, "func_0"));
+    assertDoesNotThrow(() -> ClassFiles.defined(rewritten, MachineReadsTest.class.getClassLoader()), "verified and initialized");
+  }
+
+  @Test
+  void aMethodOfHalfC2sBudgetOrLessKeepsItsCalls() {
+    byte[] guest = guest("(I" + INSTANCE + ")I", 1, m -> {
+      for (int i = 0; i < (MachineReads.LARGER_THAN - 8) / 5; i++) {
+        read(m, 1, 3);
+        m.visitInsn(Opcodes.POP);
+      }
+      m.visitInsn(Opcodes.ICONST_0);
+    });
+    assertArrayEquals(guest, MachineReads.in(Map.of("Guest", guest), FIELDS).get("Guest"));
+  }
+
+  @Test
+  void aMethodTheReadsWouldTakePastHotSpotsLimitKeepsItsCalls() {
+    int reads = (HugeMethods.LIMIT - 16) / 5; // each aload_3, invokestatic, pop: 5 bytes; then aload 5, getfield, pop: 6
+    byte[] guest = guest("(III" + INSTANCE + ")I", 3, m -> {
+      m.visitInsn(Opcodes.ICONST_0);
+      m.visitVarInsn(Opcodes.ISTORE, 4); // so the machine goes in slot 5, past the one-byte loads
+      for (int i = 0; i < reads; i++) {
+        read(m, 3, 3);
+        m.visitInsn(Opcodes.POP);
+      }
+      m.visitInsn(Opcodes.ICONST_0);
+    });
+    assertEquals(List.of(), HugeMethods.in(guest), "below the limit before");
+    assertArrayEquals(guest, MachineReads.in(Map.of("Guest", guest), FIELDS).get("Guest"));
+  }
+
+  /** Enough {@code nop}s to make the method longer than {@link MachineReads#LARGER_THAN}. */
+  private static void padding(MethodVisitor m) {
+    for (int i = 0; i < MachineReads.LARGER_THAN; i++) {
+      m.visitInsn(Opcodes.NOP);
+    }
+  }
+
+  /** A read of global {@code global} as the typed helper call that PrivateGlobals redirects it to. */
+  private static void read(MethodVisitor m, int instanceSlot, int global) {
+    m.visitVarInsn(Opcodes.ALOAD, instanceSlot);
+    m.visitMethodInsn(Opcodes.INVOKESTATIC, ShadedPatch.SHADED_COPY, "readPrivateI32_" + global, "(" + INSTANCE + ")I", false);
+  }
+
+  /** A class with one static method {@code func_0} of {@code descriptor}, whose last parameter is in {@code instanceSlot}. */
+  private static byte[] guest(String descriptor, int instanceSlot, Consumer<MethodVisitor> code) {
+    ClassWriter writer = new ClassWriter(ClassWriter.COMPUTE_FRAMES | ClassWriter.COMPUTE_MAXS);
+    writer.visit(Opcodes.V17, Opcodes.ACC_PUBLIC, "Guest", null, "java/lang/Object", null);
+    MethodVisitor m = writer.visitMethod(Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC, "func_0", descriptor, null, null);
+    m.visitCode();
+    code.accept(m);
+    m.visitInsn(Opcodes.IRETURN);
+    m.visitMaxs(0, 0);
+    m.visitEnd();
+    writer.visitEnd();
+    return writer.toByteArray();
+  }
+
+  private static List<String> code(byte[] classFile, String methodName) {
+    ClassNode node = new ClassNode();
+    new ClassReader(classFile).accept(node, 0);
+    MethodNode method = node.methods.stream().filter(m -> m.name.equals(methodName)).findFirst().orElseThrow();
+    List<String> code = new java.util.ArrayList<>();
+    for (AbstractInsnNode insn : method.instructions) {
+      if (insn.getOpcode() <= Opcodes.NOP) {
+        continue; // labels, frames and the padding
+      }
+      String operand = insn instanceof MethodInsnNode call ? " " + call.name
+          : insn instanceof FieldInsnNode field ? " " + field.name
+          : insn instanceof VarInsnNode local ? " " + local.var : "";
+      code.add(insn.getOpcode() + operand);
+    }
+    return code;
+  }
+}
