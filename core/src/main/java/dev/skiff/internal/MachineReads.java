@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.objectweb.asm.ClassReader;
+import org.objectweb.asm.ClassTooLargeException;
 import org.objectweb.asm.ClassWriter;
 import org.objectweb.asm.MethodTooLargeException;
 import org.objectweb.asm.Opcodes;
@@ -27,11 +28,11 @@ import org.objectweb.asm.tree.VarInsnNode;
  * {@code getfield} of a local that the method loads with its instance's {@link GlobalsMachine} first.
  *
  * <p>C2 inlines into a method a budget of 8,000 bytes of bytecode, the method's own size included
- * ({@code DesiredMethodLimit}). Split Lua's loop method is 7,456 bytes and leaves about 500 for its
- * callees, so its 359 reads of the parts' hand-backs, 24 budget bytes each as calls of Shaded's
+ * ({@code DesiredMethodLimit}). Split Lua's loop method is 7,456 bytes and leaves 544 for its
+ * callees, so its 359 reads of the parts' hand-backs, 16 budget bytes each as calls of Shaded's
  * helpers, stayed calls (three of them 8% of Lua's time, compiled on their own). A {@code getfield}
  * is no call, and the rewrite adds one byte a read (the local's {@code aload} is two bytes, the
- * instance's often one). Only methods longer than {@link #LARGER_THAN} are rewritten, and one that
+ * instance's often one; three past slot 255, which the size guard below covers). Only methods longer than {@link #LARGER_THAN} are rewritten, and one that
  * this would take past {@link HugeMethods#LIMIT} or the JVM's 64 KB keeps its calls. Only for code
  * whose typed helpers read the fields: not after {@link PrivateGlobals#settle} undoes them.
  */
@@ -93,8 +94,12 @@ final class MachineReads {
         node.accept(writer);
         rewritten = writer.toByteArray();
       } catch (MethodTooLargeException e) {
-        keep.add(e.getMethodName());
+        if (!keep.add(e.getMethodName())) {
+          return classFile;
+        }
         continue;
+      } catch (ClassTooLargeException e) { // the constants added overflow the pool: the reads stay calls
+        return classFile;
       }
       List<String> huge = new ArrayList<>();
       HugeMethods.in(rewritten).forEach(m -> huge.add(m.name()));
@@ -105,7 +110,7 @@ final class MachineReads {
     }
   }
 
-  /** Rewrites the field reads of a static method whose last parameter is the instance; whether it had one. */
+  /** Rewrites the field reads of a static method whose last parameter is the instance; true if it rewrote one. */
   private static boolean rewrite(MethodNode method, Map<Integer, Integer> fieldOf) {
     Type[] parameters = Type.getArgumentTypes(method.desc);
     if ((method.access & Opcodes.ACC_STATIC) == 0 || parameters.length == 0

@@ -3,7 +3,13 @@ package dev.skiff.internal;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.dylibso.chicory.wasm.Parser;
+import dev.skiff.testsupport.Fixtures;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -49,7 +55,7 @@ class MachineReadsTest {
   }
 
   @Test
-  void aMethodOfHalfC2sBudgetOrLessKeepsItsCalls() {
+  void aMethodOfAtMostLargerThanBytesKeepsItsCalls() {
     byte[] guest = guest("(I" + INSTANCE + ")I", 1, m -> {
       for (int i = 0; i < (MachineReads.LARGER_THAN - 8) / 5; i++) {
         read(m, 1, 3);
@@ -74,6 +80,33 @@ class MachineReadsTest {
     });
     assertEquals(List.of(), HugeMethods.in(guest), "below the limit before");
     assertArrayEquals(guest, MachineReads.in(Map.of("Guest", guest), FIELDS).get("Guest"));
+  }
+
+  @Test
+  void splitLuasLoopReadsTheHandBacksFromTheMachinesFields() throws IOException {
+    byte[] wasm = Files.readAllBytes(Fixtures.wasm("bench/lua.wasm"));
+    int[] fields = {0};
+    List<String> large = new ArrayList<>();
+    ModuleCompiler.compile(Parser.parse(wasm), wasm).entry().classes.forEach((name, classFile) -> {
+      if (name.equals(ShadedPatch.SHADED_COPY.replace('/', '.'))) {
+        return;
+      }
+      ClassNode node = new ClassNode();
+      new ClassReader(classFile).accept(node, 0);
+      HugeMethods.in(classFile, MachineReads.LARGER_THAN).forEach(m -> {
+        MethodNode method = node.methods.stream().filter(n -> n.name.equals(m.name())).findFirst().orElseThrow();
+        long reads = 0;
+        long calls = 0;
+        for (AbstractInsnNode insn : method.instructions) {
+          reads += insn instanceof FieldInsnNode f && f.owner.equals("dev/skiff/internal/GlobalsMachine") ? 1 : 0;
+          calls += insn instanceof MethodInsnNode c && c.name.startsWith("readPrivateI32_") ? 1 : 0;
+        }
+        large.add(m.name() + " " + reads + " reads of fields, " + calls + " helper calls");
+        fields[0] += (int) reads;
+      });
+    });
+    assertEquals(1, large.size(), "only the loop is that long: " + large);
+    assertTrue(fields[0] > 300, large.toString());
   }
 
   /** Enough {@code nop}s to make the method longer than {@link MachineReads#LARGER_THAN}. */
@@ -107,7 +140,7 @@ class MachineReadsTest {
     ClassNode node = new ClassNode();
     new ClassReader(classFile).accept(node, 0);
     MethodNode method = node.methods.stream().filter(m -> m.name.equals(methodName)).findFirst().orElseThrow();
-    List<String> code = new java.util.ArrayList<>();
+    List<String> code = new ArrayList<>();
     for (AbstractInsnNode insn : method.instructions) {
       if (insn.getOpcode() <= Opcodes.NOP) {
         continue; // labels, frames and the padding
