@@ -1,6 +1,7 @@
 package dev.skiff.internal;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,15 +33,12 @@ import org.objectweb.asm.tree.VarInsnNode;
  * callees, so its 359 reads of the parts' hand-backs, 16 budget bytes each as calls of Shaded's
  * helpers, stayed calls (three of them 8% of Lua's time, compiled on their own). A {@code getfield}
  * is no call, and the rewrite adds one byte a read (the local's {@code aload} is two bytes, the
- * instance's often one; three past slot 255, which the size guard below covers). Only methods longer than {@link #LARGER_THAN} are rewritten, and one that
- * this would take past {@link HugeMethods#LIMIT} or the JVM's 64 KB keeps its calls. Only for code
- * whose typed helpers read the fields: not after {@link PrivateGlobals#settle} undoes them.
+ * instance's often one; three past slot 255, which the size guard below covers). Only methods longer
+ * than {@link #LARGER_THAN} are rewritten, and one that this would take past {@link HugeMethods#LIMIT}
+ * or the JVM's 64 KB keeps its calls. Only for code whose typed helpers read the fields: not after
+ * {@link PrivateGlobals#settle} undoes them.
  */
 final class MachineReads {
-  private static final String INSTANCE = "com/dylibso/chicory/runtime/Instance";
-  private static final String MACHINE = Type.getInternalName(GlobalsMachine.class);
-  private static final String READ = "readPrivateI32_";
-  private static final String READ_TYPE = "(L" + INSTANCE + ";)I";
   /**
    * The methods rewritten are longer than this: their own size leaves C2 less than 1,000 bytes of its
    * budget, too little for the helper calls of their reads. A smaller method inlines the hottest of
@@ -54,36 +52,37 @@ final class MachineReads {
 
   /**
    * {@code classes} with the reads of the globals {@code fields} names (field k holds global
-   * {@code fields[k]}) made in the methods; the copy of Shaded as it is.
+   * {@code fields[k]}, ascending as {@link PrivateGlobals#intFields} lists them) made in the methods;
+   * the copy of Shaded as it is.
    */
   static Map<String, byte[]> in(Map<String, byte[]> classes, int[] fields) {
-    Map<Integer, Integer> fieldOf = new LinkedHashMap<>();
-    for (int k = 0; k < fields.length; k++) {
-      fieldOf.put(fields[k], k);
-    }
-    if (fieldOf.isEmpty()) {
+    if (fields.length == 0) {
       return classes;
     }
     Map<String, byte[]> rewritten = new LinkedHashMap<>();
     String shaded = ShadedPatch.SHADED_COPY.replace('/', '.');
-    classes.forEach((name, classFile) -> rewritten.put(name, name.equals(shaded) ? classFile : in(classFile, fieldOf)));
+    classes.forEach((name, classFile) -> rewritten.put(name, name.equals(shaded) ? classFile : in(classFile, fields)));
     return rewritten;
   }
 
-  private static byte[] in(byte[] classFile, Map<Integer, Integer> fieldOf) {
+  private static byte[] in(byte[] classFile, int[] fields) {
     Set<String> large = new HashSet<>();
-    HugeMethods.in(classFile, LARGER_THAN).forEach(m -> large.add(m.name()));
+    Set<String> keep = new HashSet<>(); // already above HotSpot's limit: not compiled, so left as they are
+    for (HugeMethods.Method m : HugeMethods.in(classFile, LARGER_THAN)) {
+      large.add(m.name());
+      if (m.length() > HugeMethods.LIMIT) {
+        keep.add(m.name());
+      }
+    }
     if (large.isEmpty()) {
       return classFile;
     }
-    Set<String> keep = new HashSet<>();
-    HugeMethods.in(classFile).forEach(m -> keep.add(m.name()));
     while (true) { // each round keeps one more method as it was, so it ends
       ClassNode node = new ClassNode();
       new ClassReader(classFile).accept(node, ClassReader.EXPAND_FRAMES);
       boolean changed = false;
       for (MethodNode method : node.methods) {
-        changed |= large.contains(method.name) && !keep.contains(method.name) && rewrite(method, fieldOf);
+        changed |= large.contains(method.name) && !keep.contains(method.name) && rewrite(method, fields);
       }
       if (!changed) {
         return classFile;
@@ -111,10 +110,10 @@ final class MachineReads {
   }
 
   /** Rewrites the field reads of a static method whose last parameter is the instance; true if it rewrote one. */
-  private static boolean rewrite(MethodNode method, Map<Integer, Integer> fieldOf) {
+  private static boolean rewrite(MethodNode method, int[] fields) {
     Type[] parameters = Type.getArgumentTypes(method.desc);
     if ((method.access & Opcodes.ACC_STATIC) == 0 || parameters.length == 0
-        || !parameters[parameters.length - 1].getInternalName().equals(INSTANCE)) {
+        || !parameters[parameters.length - 1].getInternalName().equals(PrivateGlobals.INSTANCE_CLASS)) {
       return false;
     }
     // the sizes count a receiver's slot too, which a static method has not: its last slot is one less
@@ -123,12 +122,14 @@ final class MachineReads {
     boolean changed = false;
     for (AbstractInsnNode insn = method.instructions.getFirst(); insn != null; insn = insn.getNext()) {
       if (insn instanceof MethodInsnNode call && call.getOpcode() == Opcodes.INVOKESTATIC
-          && call.owner.equals(ShadedPatch.SHADED_COPY) && call.name.startsWith(READ) && call.desc.equals(READ_TYPE)
+          && call.owner.equals(ShadedPatch.SHADED_COPY) && call.name.startsWith(PrivateGlobals.INT_READ)
+          && call.desc.equals(PrivateGlobals.INT_READ_TYPE)
           && call.getPrevious() instanceof VarInsnNode load && load.getOpcode() == Opcodes.ALOAD && load.var == instance) {
-        Integer field = fieldOf.get(Integer.parseInt(call.name.substring(READ.length())));
-        if (field != null) {
+        // the field numbers the machine fills, as the typed helpers find them
+        int field = Arrays.binarySearch(fields, Integer.parseInt(call.name.substring(PrivateGlobals.INT_READ.length())));
+        if (field >= 0) {
           load.var = machine;
-          FieldInsnNode read = new FieldInsnNode(Opcodes.GETFIELD, MACHINE, "i" + field, "I");
+          FieldInsnNode read = new FieldInsnNode(Opcodes.GETFIELD, PrivateGlobals.MACHINE, "i" + field, "I");
           method.instructions.set(call, read);
           insn = read;
           changed = true;
@@ -145,8 +146,9 @@ final class MachineReads {
     }
     InsnList prologue = new InsnList();
     prologue.add(new VarInsnNode(Opcodes.ALOAD, instance));
-    prologue.add(new MethodInsnNode(Opcodes.INVOKEVIRTUAL, INSTANCE, "getMachine", "()Lcom/dylibso/chicory/runtime/Machine;", false));
-    prologue.add(new TypeInsnNode(Opcodes.CHECKCAST, MACHINE));
+    prologue.add(new MethodInsnNode(Opcodes.INVOKEVIRTUAL, PrivateGlobals.INSTANCE_CLASS, "getMachine",
+        PrivateGlobals.GET_MACHINE, false));
+    prologue.add(new TypeInsnNode(Opcodes.CHECKCAST, PrivateGlobals.MACHINE));
     prologue.add(new VarInsnNode(Opcodes.ASTORE, machine));
     method.instructions.insert(prologue);
     method.maxLocals = machine + 1;
@@ -164,7 +166,7 @@ final class MachineReads {
     while (slots++ < machine) {
       with.add(Opcodes.TOP);
     }
-    with.add(MACHINE);
+    with.add(PrivateGlobals.MACHINE);
     return with;
   }
 }

@@ -46,7 +46,7 @@ import org.objectweb.asm.Type;
 final class PrivateGlobals {
   /** The helpers {@link ShadedPatch} adds to {@code Shaded} for the redirected accesses of untyped globals. */
   static final Set<String> HELPERS = Set.of("readPrivateGlobal", "writePrivateGlobal");
-  private static final String INSTANCE_CLASS = "com/dylibso/chicory/runtime/Instance";
+  static final String INSTANCE_CLASS = "com/dylibso/chicory/runtime/Instance";
   private static final String GLOBAL_INSTANCE_CLASS = "com/dylibso/chicory/runtime/GlobalInstance";
   private static final String INSTANCE = "L" + INSTANCE_CLASS + ";";
   private static final String SHADED_CLASS_NAME = ShadedPatch.SHADED_COPY.replace('/', '.');
@@ -54,12 +54,12 @@ final class PrivateGlobals {
   private static final String WRITE = "(JI" + INSTANCE + ")V";
   private static final int CONSTANT_UTF8 = 1;
   /** The typed helpers of an i32 private global are these names followed by its index. */
-  private static final String INT_READ = "readPrivateI32_";
+  static final String INT_READ = "readPrivateI32_";
   private static final String INT_WRITE = "writePrivateI32_";
-  private static final String INT_READ_TYPE = "(" + INSTANCE + ")I";
+  static final String INT_READ_TYPE = "(" + INSTANCE + ")I";
   private static final String INT_WRITE_TYPE = "(I" + INSTANCE + ")V";
-  private static final String MACHINE = Type.getInternalName(GlobalsMachine.class);
-  private static final String GET_MACHINE = "()Lcom/dylibso/chicory/runtime/Machine;";
+  static final String MACHINE = Type.getInternalName(GlobalsMachine.class);
+  static final String GET_MACHINE = "()Lcom/dylibso/chicory/runtime/Machine;";
   /**
    * The typed globals of a module, at most: two methods each in the copy of {@code Shaded} keep it far
    * from a class file's 65,535 methods and constants (split Lua has 11 private i32 globals, split SQLite 19).
