@@ -12,10 +12,8 @@ import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.objectweb.asm.ClassReader;
-import org.objectweb.asm.ClassWriter;
 import org.objectweb.asm.Label;
 import org.objectweb.asm.MethodVisitor;
 import org.objectweb.asm.Opcodes;
@@ -33,7 +31,7 @@ class MachineReadsTest {
   @Test
   void aReadOfAGlobalInAFieldBecomesAGetfieldOfTheMachineLoadedFirstAndTheMethodStillVerifies() {
     // (long, double, instance): the instance is in slot 4, the machine goes after the loop's int in slot 5
-    byte[] rewritten = MachineReads.in(Map.of("Guest", guest("(JD" + INSTANCE + ")I", 4, m -> {
+    byte[] rewritten = MachineReads.in(Map.of("Guest", ClassFiles.withFunction("Guest", "(JD" + INSTANCE + ")I", m -> {
       padding(m);
       Label loop = new Label();
       m.visitInsn(Opcodes.ICONST_0);
@@ -56,7 +54,7 @@ class MachineReadsTest {
 
   @Test
   void aMethodOfAtMostLargerThanBytesKeepsItsCalls() {
-    byte[] guest = guest("(I" + INSTANCE + ")I", 1, m -> {
+    byte[] guest = ClassFiles.withFunction("Guest", "(I" + INSTANCE + ")I", m -> {
       for (int i = 0; i < (MachineReads.LARGER_THAN - 8) / 5; i++) {
         read(m, 1, 3);
         m.visitInsn(Opcodes.POP);
@@ -69,7 +67,7 @@ class MachineReadsTest {
   @Test
   void aMethodTheReadsWouldTakePastHotSpotsLimitKeepsItsCalls() {
     int reads = (HugeMethods.LIMIT - 16) / 5; // each aload_3, invokestatic, pop: 5 bytes; then aload 5, getfield, pop: 6
-    byte[] guest = guest("(III" + INSTANCE + ")I", 3, m -> {
+    byte[] guest = ClassFiles.withFunction("Guest", "(III" + INSTANCE + ")I", m -> {
       m.visitInsn(Opcodes.ICONST_0);
       m.visitVarInsn(Opcodes.ISTORE, 4); // so the machine goes in slot 5, past the one-byte loads
       for (int i = 0; i < reads; i++) {
@@ -120,20 +118,6 @@ class MachineReadsTest {
   private static void read(MethodVisitor m, int instanceSlot, int global) {
     m.visitVarInsn(Opcodes.ALOAD, instanceSlot);
     m.visitMethodInsn(Opcodes.INVOKESTATIC, ShadedPatch.SHADED_COPY, "readPrivateI32_" + global, "(" + INSTANCE + ")I", false);
-  }
-
-  /** A class with one static method {@code func_0} of {@code descriptor}, whose last parameter is in {@code instanceSlot}. */
-  private static byte[] guest(String descriptor, int instanceSlot, Consumer<MethodVisitor> code) {
-    ClassWriter writer = new ClassWriter(ClassWriter.COMPUTE_FRAMES | ClassWriter.COMPUTE_MAXS);
-    writer.visit(Opcodes.V17, Opcodes.ACC_PUBLIC, "Guest", null, "java/lang/Object", null);
-    MethodVisitor m = writer.visitMethod(Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC, "func_0", descriptor, null, null);
-    m.visitCode();
-    code.accept(m);
-    m.visitInsn(Opcodes.IRETURN);
-    m.visitMaxs(0, 0);
-    m.visitEnd();
-    writer.visitEnd();
-    return writer.toByteArray();
   }
 
   private static List<String> code(byte[] classFile, String methodName) {

@@ -388,16 +388,7 @@ class PrivateGlobalsTest {
 
   /** A class {@code name} with one method {@code func_0(int, Instance)} of {@code code}. */
   private static byte[] method(String name, Consumer<MethodVisitor> code) {
-    ClassWriter writer = new ClassWriter(ClassWriter.COMPUTE_FRAMES | ClassWriter.COMPUTE_MAXS);
-    writer.visit(Opcodes.V17, Opcodes.ACC_PUBLIC, name, null, "java/lang/Object", null);
-    MethodVisitor m = writer.visitMethod(Opcodes.ACC_STATIC, "func_0", "(I" + INSTANCE + ")V", null, null);
-    m.visitCode();
-    code.accept(m);
-    m.visitInsn(Opcodes.RETURN);
-    m.visitMaxs(0, 0);
-    m.visitEnd();
-    writer.visitEnd();
-    return writer.toByteArray();
+    return ClassFiles.withFunction(name, "(I" + INSTANCE + ")V", code);
   }
 
   /** The instructions of every method of {@code classFile}: opcodes, and the methods called. */
